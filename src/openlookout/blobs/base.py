@@ -1,0 +1,127 @@
+"""The BlobStore interface every object-store backend implements.
+
+Buckets and keys follow S3 rules. Writes are atomic: a reader sees the old
+object or the whole new one, never a partial file (local backend: write to a
+temp file, fsync, rename).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO, Protocol
+
+
+class BlobError(Exception):
+    """Base class for object-store errors."""
+
+
+class NoSuchBucket(BlobError):
+    def __init__(self, bucket: str) -> None:
+        super().__init__(f"The bucket {bucket!r} does not exist.")
+        self.bucket = bucket
+
+
+class NoSuchKey(BlobError):
+    def __init__(self, bucket: str, key: str) -> None:
+        super().__init__(f"The object s3://{bucket}/{key} does not exist.")
+        self.bucket = bucket
+        self.key = key
+
+
+class BucketAlreadyExists(BlobError):
+    def __init__(self, bucket: str) -> None:
+        super().__init__(f"The bucket {bucket!r} already exists.")
+        self.bucket = bucket
+
+
+class BucketNotEmpty(BlobError):
+    def __init__(self, bucket: str) -> None:
+        super().__init__(f"The bucket {bucket!r} is not empty.")
+        self.bucket = bucket
+
+
+class NoSuchUpload(BlobError):
+    def __init__(self, upload_id: str) -> None:
+        super().__init__(f"The multipart upload {upload_id!r} does not exist.")
+        self.upload_id = upload_id
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    bucket: str
+    key: str
+    size: int
+    etag: str  # quoted hex MD5 (multipart: "<md5-of-md5s>-<parts>")
+    last_modified: datetime
+    content_type: str = "binary/octet-stream"
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BucketInfo:
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ListResult:
+    objects: list[ObjectInfo]
+    common_prefixes: list[str]
+    is_truncated: bool
+    next_continuation: str | None  # opaque; pass back as ``continuation``
+
+
+class BlobStore(Protocol):
+    # Buckets
+    def create_bucket(self, bucket: str) -> None: ...
+    def bucket_exists(self, bucket: str) -> bool: ...
+    def list_buckets(self) -> list[BucketInfo]: ...
+    def delete_bucket(self, bucket: str) -> None: ...
+
+    # Objects
+    def put(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes | BinaryIO,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> ObjectInfo: ...
+    def get(self, bucket: str, key: str) -> bytes: ...
+    def open(self, bucket: str, key: str) -> BinaryIO: ...
+    def iter_chunks(self, bucket: str, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]: ...
+    def head(self, bucket: str, key: str) -> ObjectInfo: ...
+    def delete(self, bucket: str, key: str) -> None: ...  # no error when absent (S3 semantics)
+    def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> ObjectInfo: ...
+    def list(
+        self,
+        bucket: str,
+        prefix: str = "",
+        delimiter: str | None = None,
+        max_keys: int = 1000,
+        continuation: str | None = None,
+        start_after: str | None = None,
+    ) -> ListResult: ...
+
+    # Multipart upload
+    def create_multipart_upload(
+        self, bucket: str, key: str, content_type: str | None = None, metadata: dict[str, str] | None = None
+    ) -> str: ...
+    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes) -> str: ...
+    def complete_multipart_upload(
+        self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]
+    ) -> ObjectInfo: ...
+    def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None: ...
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/key`` → (bucket, key); ValueError when malformed."""
+    if not uri.startswith("s3://"):
+        raise ValueError(f"{uri!r} is not an s3:// URI")
+    rest = uri[5:]
+    bucket, sep, key = rest.partition("/")
+    if not bucket or not sep or not key:
+        raise ValueError(f"{uri!r} must look like s3://bucket/key")
+    return bucket, key

@@ -1,0 +1,1 @@
+"""hosting package."""

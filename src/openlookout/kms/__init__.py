@@ -1,0 +1,1 @@
+"""Local key management: a keyring file and AES-256-GCM envelope encryption."""

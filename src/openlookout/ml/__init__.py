@@ -1,0 +1,1 @@
+"""Training and inference. No HTTP, no database: arrays and paths in, artefacts and metrics out."""

@@ -1,0 +1,173 @@
+"""Metadata tables (SQLAlchemy 2 declarative).
+
+Every schema change needs an Alembic revision in ``store/migrations/versions``.
+Timestamps are timezone-aware UTC datetimes. Status columns hold the AWS enum
+strings verbatim (``TRAINING``, ``CREATE_COMPLETE``, ...).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; always returns aware datetimes (SQLite drops tzinfo otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True, index=True)
+    arn: Mapped[str] = mapped_column(String(1011))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Versions are never reused, even after DeleteModel.
+    next_model_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    datasets: Mapped[list[Dataset]] = relationship(back_populates="project")
+    models: Mapped[list[Model]] = relationship(back_populates="project")
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+    __table_args__ = (UniqueConstraint("project_id", "dataset_type"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    dataset_type: Mapped[str] = mapped_column(String(8))  # "train" | "test"
+    status: Mapped[str] = mapped_column(String(48))
+    status_message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="datasets")
+
+
+class DatasetEntry(Base):
+    """One manifest line of a dataset, as stored after import/update."""
+
+    __tablename__ = "dataset_entries"
+    __table_args__ = (UniqueConstraint("dataset_id", "source_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    source_ref: Mapped[str] = mapped_column(String(2048))
+    # The normalised JSON line returned by ListDatasetEntries (docs/datasets.md).
+    line: Mapped[str] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "normal" | "anomaly" | None
+    mask_ref: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    # JSON list of anomaly class names actually painted in the mask ([] for no mask).
+    anomaly_classes: Mapped[str] = mapped_column(Text, default="[]")
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Model(Base):
+    __tablename__ = "models"
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    arn: Mapped[str] = mapped_column(String(1011))
+    status: Mapped[str] = mapped_column(String(32))
+    status_message: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    output_bucket: Mapped[str] = mapped_column(String(63))
+    output_prefix: Mapped[str] = mapped_column(String(1024), default="")
+    kms_key_id: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    # "classification" | "segmentation"; set when training starts.
+    model_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    f1_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    precision: Mapped[float | None] = mapped_column(Float, nullable=True)
+    recall: Mapped[float | None] = mapped_column(Float, nullable=True)
+    evaluation_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    evaluation_result_key: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    evaluation_manifest_key: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    # Blob-store key prefix (internal bucket) of the trained artefact folder.
+    artifact_prefix: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    min_inference_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_inference_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    project: Mapped[Project] = relationship(back_populates="models")
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("resource_arn", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_arn: Mapped[str] = mapped_column(String(1011), index=True)
+    key: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class ClientToken(Base):
+    """Idempotency record: (operation, token) → parameters hash and first response."""
+
+    __tablename__ = "client_tokens"
+    __table_args__ = (UniqueConstraint("operation", "token"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64))
+    token: Mapped[str] = mapped_column(String(64))
+    params_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[str] = mapped_column(Text)  # JSON of the first response
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Job(Base):
+    """A long task (dataset import/update, training). Survives restarts."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # see jobs/handlers.py
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    status: Mapped[str] = mapped_column(String(16), default="QUEUED", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    project_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dataset_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    model_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
