@@ -1,0 +1,3 @@
+from openlookout.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""ASGI application: one port serves every protocol.
+
+Requests are routed by shape, not by host name, so a single endpoint URL works
+for every client: ``/2020-11-20/...`` is Lookout for Vision (rest-json),
+``POST /`` with ``X-Amz-Target: RekognitionService.*`` is Rekognition (json
+1.1), and everything else is path-style S3.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from openlookout.api.auth import Authenticator, CredentialStore
+from openlookout.api.context import AppContext
+from openlookout.api.lookoutvision import handle_lookoutvision
+from openlookout.api.s3 import handle_s3
+from openlookout.blobs.factory import create_blob_store
+from openlookout.config import Settings
+from openlookout.jobs.runner import LocalJobRunner
+from openlookout.kms.keyring import Keyring
+from openlookout.service.lookoutvision import LookoutVisionService
+from openlookout.store.db import open_database
+
+log = logging.getLogger(__name__)
+
+L4V_PREFIX = "/2020-11-20/"
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def build_context(settings: Settings) -> tuple[AppContext, LocalJobRunner]:
+    """Wire the configured implementations behind each seam."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    sessions = open_database(settings)
+    blobs = create_blob_store(settings)
+    keyring = Keyring(settings.keyring_path, settings.region, settings.account_id)
+    runner = LocalJobRunner(settings, sessions)
+    service = LookoutVisionService(settings, sessions, blobs, keyring, runner)
+    authenticator = Authenticator(CredentialStore.load(settings), settings.region)
+    ctx = AppContext(settings=settings, authenticator=authenticator, blobs=blobs, lookoutvision=service)
+    return ctx, runner
+
+
+def _rekognition_not_available(request: Request) -> Response:
+    target = request.headers.get("x-amz-target", "")
+    return JSONResponse(
+        {
+            "__type": "UnknownOperationException",
+            "message": f"{target or 'This operation'} is not available: Rekognition Custom Labels "
+            "is not served by this release of openlookout.",
+        },
+        status_code=400,
+        media_type="application/x-amz-json-1.1",
+        headers={"x-amzn-RequestId": str(uuid.uuid4())},
+    )
+
+
+def create_app(settings: Settings) -> Starlette:
+    state: dict[str, object] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ctx, runner = build_context(settings)
+        runner.start()  # recovers jobs interrupted by a crash before taking new ones
+        state["ctx"] = ctx
+        try:
+            yield
+        finally:
+            runner.stop()
+
+    async def dispatch(request: Request) -> Response:
+        ctx = state["ctx"]
+        assert isinstance(ctx, AppContext)
+        path = request.url.path
+        if path.startswith(L4V_PREFIX):
+            return await handle_lookoutvision(request, ctx)
+        if request.method == "POST" and path == "/" and "x-amz-target" in request.headers:
+            return _rekognition_not_available(request)
+        return await handle_s3(request, ctx)
+
+    routes = [
+        Route("/", dispatch, methods=ALL_METHODS),
+        Route("/{path:path}", dispatch, methods=ALL_METHODS),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
