@@ -1,7 +1,7 @@
 """Protocol-neutral domain errors.
 
 The service layer raises these; each wire protocol maps them to its own AWS
-error codes and HTTP statuses (see ``api/lookoutvision.py``). Keeping the
+error codes and HTTP statuses (see ``api/l4v_errors.py``). Keeping the
 mapping out of the service lets Lookout for Vision and Rekognition share it.
 """
 

@@ -1,0 +1,63 @@
+"""HTTP entry point of the Lookout for Vision API (rest-json under ``/2020-11-20/``).
+
+authenticate → route → authorize → parse → validate → call the service facade in a
+worker thread → serialise. Every response carries a fresh ``x-amzn-RequestId``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openlookout.api.context import AppContext
+from openlookout.api.l4v_errors import error_response
+from openlookout.api.restjson import Router, SerializedResponse, parse_request, serialize_output
+from openlookout.api.shapes.lookoutvision import SERVICE, SERVICE_NAME
+from openlookout.api.validation import validate_input
+
+ROUTER = Router(SERVICE)
+
+
+def snake_case(name: str) -> str:
+    """``ProjectName`` → ``project_name``; ``DetectAnomalies`` → ``detect_anomalies``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
+    request_id = str(uuid.uuid4())
+    operation_name: str | None = None
+    try:
+        body = await request.body()
+        method = request.method
+        raw_path = request.scope["raw_path"].decode()
+        raw_query = request.scope["query_string"].decode()
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        principal = ctx.authenticator.authenticate(method, raw_path, raw_query, headers, body)
+        operation, labels = ROUTER.match(method, raw_path)
+        operation_name = operation.name
+        ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:{operation.name}")
+        params = parse_request(operation, labels, raw_query, headers, body)
+        if operation.name == "CreateModel" and params.get("Tags"):
+            # Tagging at creation needs the tagging permission too, as in AWS IAM.
+            ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:TagResource")
+        validate_input(operation.input_shape, params)
+        # DetectAnomalies' raw image arrives as body= and content_type= like any other member.
+        kwargs = {snake_case(name): value for name, value in params.items()}
+        method_impl = getattr(ctx.lookoutvision, snake_case(operation.name))
+        result = await run_in_threadpool(method_impl, **kwargs)
+        status = operation.http.get("responseCode", 200)
+        serialized = serialize_output(operation.output_shape, result or {}, status)
+    except Exception as exc:
+        serialized = error_response(exc, request_id, operation_name)
+    return _to_starlette(serialized, request_id)
+
+
+def _to_starlette(serialized: SerializedResponse, request_id: str) -> Response:
+    headers = dict(serialized.headers)
+    headers["x-amzn-RequestId"] = request_id
+    media_type = headers.pop("Content-Type", "application/json")
+    return Response(serialized.body, status_code=serialized.status, headers=headers, media_type=media_type)

@@ -1,0 +1,1 @@
+"""Wire shapes declared once; they drive parsing, validation, serialisation and the SDK model."""
