@@ -1,0 +1,422 @@
+"""Model versions: create (queue training), describe, list, delete (spec A.3 #2, #5, #8, #14; A.5.2)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from openlookout.blobs.base import BlobStore, NoSuchBucket
+from openlookout.config import Settings
+from openlookout.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    QuotaExceededError,
+)
+from openlookout.jobs.runner import JobSubmitter, queue_job
+from openlookout.service import pagination
+from openlookout.service.arns import model_arn
+from openlookout.service.datasets import COMPLETE_STATES, find_dataset
+from openlookout.service.idempotency import run_once, scope_for
+from openlookout.service.projects import get_project
+from openlookout.service.tags import delete_all_tags, put_tags, validate_tags
+from openlookout.store.db import write_session
+from openlookout.store.tables import DatasetEntry, Model, Project, utcnow
+
+log = logging.getLogger(__name__)
+
+TRAINING = "TRAINING"
+DELETING = "DELETING"
+TRAINING_MESSAGE = "The model is being trained."
+# Our ServiceQuotaExceeded code for concurrent trainings (documented in docs/behaviour.md).
+CONCURRENT_TRAININGS_QUOTA_CODE = "L-7C1D5E0A"
+UNDELETABLE_STATES = frozenset({"TRAINING", "STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING"})
+_VERSION = re.compile(r"^[1-9][0-9]{0,9}$")
+
+
+class KeyResolver(Protocol):
+    """What CreateModel needs from the keyring: None (or a LookupError) for an unknown key."""
+
+    def resolve(self, key_ref: str) -> Any: ...
+
+
+# -- lookups -------------------------------------------------------------------------------------
+
+
+def parse_model_version(model_version: str, allow_latest: bool) -> int | None:
+    """Digits → int; ``latest`` → None (when allowed); anything else → InvalidInputError."""
+    if allow_latest and model_version == "latest":
+        return None
+    if not _VERSION.match(model_version):
+        allowed = "a positive integer or 'latest'" if allow_latest else "a positive integer"
+        raise InvalidInputError(
+            f"ModelVersion must be {allowed}; got {model_version!r}.", field="ModelVersion"
+        )
+    return int(model_version)
+
+
+def get_model(session: Session, project: Project, model_version: str, allow_latest: bool = True) -> Model:
+    version = parse_model_version(model_version, allow_latest)
+    stmt = select(Model).where(Model.project_id == project.id)
+    if version is None:
+        stmt = stmt.order_by(Model.version.desc()).limit(1)
+    else:
+        stmt = stmt.where(Model.version == version)
+    model = session.scalars(stmt).first()
+    if model is None:
+        raise NotFoundError(
+            f"Model version {model_version} of project {project.name} does not exist.",
+            resource_type="MODEL",
+            resource_id=model_version,
+        )
+    return model
+
+
+# -- response shapes -----------------------------------------------------------------------------
+
+
+def _performance(model: Model) -> dict[str, float] | None:
+    if model.f1_score is None and model.precision is None and model.recall is None:
+        return None
+    return {
+        key: value
+        for key, value in (
+            ("F1Score", model.f1_score),
+            ("Recall", model.recall),
+            ("Precision", model.precision),
+        )
+        if value is not None
+    }
+
+
+def model_metadata(model: Model) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
+        "CreationTimestamp": model.created_at,
+        "ModelVersion": str(model.version),
+        "ModelArn": model.arn,
+        "Status": model.status,
+        "StatusMessage": model.status_message,
+    }
+    if model.description is not None:
+        metadata["Description"] = model.description
+    if (performance := _performance(model)) is not None:
+        metadata["Performance"] = performance
+    return metadata
+
+
+def model_description(model: Model) -> dict[str, Any]:
+    description = model_metadata(model)
+    description["OutputConfig"] = {
+        "S3Location": {"Bucket": model.output_bucket, "Prefix": model.output_prefix}
+    }
+    if model.evaluation_manifest_key is not None:
+        description["EvaluationManifest"] = {
+            "Bucket": model.output_bucket,
+            "Key": model.evaluation_manifest_key,
+        }
+    if model.evaluation_result_key is not None:
+        description["EvaluationResult"] = {"Bucket": model.output_bucket, "Key": model.evaluation_result_key}
+    if model.evaluation_end is not None:
+        description["EvaluationEndTimestamp"] = model.evaluation_end
+    if model.kms_key_id is not None:
+        description["KmsKeyId"] = model.kms_key_id
+    if model.min_inference_units is not None:
+        description["MinInferenceUnits"] = model.min_inference_units
+    if model.max_inference_units is not None:
+        description["MaxInferenceUnits"] = model.max_inference_units
+    return description
+
+
+# -- training preconditions (spec A.5.2) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Minimums:
+    normal: int
+    anomaly: int
+    per_label: int
+
+
+SINGLE_DATASET = Minimums(normal=20, anomaly=10, per_label=20)
+SEPARATE_TRAIN = Minimums(normal=10, anomaly=0, per_label=10)
+SEPARATE_TEST = Minimums(normal=10, anomaly=10, per_label=10)
+
+
+@dataclass
+class LabelCounts:
+    normal: int = 0
+    anomaly: int = 0
+    has_masks: bool = False
+    # Images whose mask shows exactly one anomaly label, per label.
+    single_label: Counter[str] | None = None
+
+
+def _count_labels(session: Session, dataset_id: int) -> LabelCounts:
+    counts = LabelCounts(single_label=Counter())
+    rows = session.execute(
+        select(DatasetEntry.label, DatasetEntry.mask_ref, DatasetEntry.anomaly_classes).where(
+            DatasetEntry.dataset_id == dataset_id, DatasetEntry.label.is_not(None)
+        )
+    )
+    assert counts.single_label is not None
+    for label, mask_ref, classes_json in rows:
+        if label == "normal":
+            counts.normal += 1
+        elif label == "anomaly":
+            counts.anomaly += 1
+        if mask_ref is not None:
+            counts.has_masks = True
+        classes = json.loads(classes_json or "[]")
+        if label == "anomaly" and len(classes) == 1:
+            counts.single_label[str(classes[0])] += 1
+    return counts
+
+
+def _shortfalls(name: str, counts: LabelCounts, needed: Minimums, labels: set[str]) -> list[str]:
+    problems = []
+    if counts.normal < needed.normal:
+        problems.append(f"the {name} has {counts.normal} normal images and needs at least {needed.normal}")
+    if counts.anomaly < needed.anomaly:
+        problems.append(
+            f"the {name} has {counts.anomaly} anomalous images and needs at least {needed.anomaly}"
+        )
+    assert counts.single_label is not None
+    for label in sorted(labels):
+        found = counts.single_label[label]
+        if found < needed.per_label:
+            problems.append(
+                f"the {name} has {found} images showing only the anomaly label {label!r} "
+                f"and needs at least {needed.per_label}"
+            )
+    return problems
+
+
+def check_training_data(session: Session, project: Project) -> None:
+    """Refuse CreateModel synchronously when the datasets cannot be trained on."""
+    train = find_dataset(session, project, "train")
+    if train is None:
+        raise InvalidInputError(
+            f"The project {project.name} has no train dataset. Create one before training a model.",
+            field="ProjectName",
+        )
+    test = find_dataset(session, project, "test")
+    for dataset in (train, test):
+        if dataset is not None and dataset.status not in COMPLETE_STATES:
+            raise ConflictError(
+                f"The {dataset.dataset_type} dataset of project {project.name} is {dataset.status}; "
+                f"training needs it in {', '.join(sorted(COMPLETE_STATES))}.",
+                resource_type="DATASET",
+                resource_id=dataset.dataset_type,
+            )
+    train_counts = _count_labels(session, train.id)
+    if test is None:
+        labels = set(train_counts.single_label or ()) if train_counts.has_masks else set()
+        problems = _shortfalls("train dataset", train_counts, SINGLE_DATASET, labels)
+    else:
+        test_counts = _count_labels(session, test.id)
+        labels = set()
+        if train_counts.has_masks:  # the model type follows the train dataset
+            labels = set(train_counts.single_label or ()) | set(test_counts.single_label or ())
+        problems = _shortfalls("train dataset", train_counts, SEPARATE_TRAIN, labels)
+        problems += _shortfalls("test dataset", test_counts, SEPARATE_TEST, labels)
+    if problems:
+        raise InvalidInputError(
+            "Not enough labeled images to train a model: " + "; ".join(problems) + ".", field="ProjectName"
+        )
+
+
+# -- operations ----------------------------------------------------------------------------------
+
+
+def _output_location(output_config: dict[str, Any]) -> tuple[str, str]:
+    try:
+        location = output_config["S3Location"]
+        bucket, prefix = location["Bucket"], location.get("Prefix", "")
+        if not isinstance(bucket, str) or not isinstance(prefix, str):
+            raise TypeError
+    except (KeyError, TypeError, AttributeError):
+        raise InvalidInputError(
+            "OutputConfig must be {S3Location: {Bucket, Prefix?}}.", field="OutputConfig"
+        ) from None
+    return bucket, prefix
+
+
+def _check_kms_key(keyring: KeyResolver, kms_key_id: str) -> None:
+    try:
+        found = keyring.resolve(kms_key_id)
+    except (LookupError, ValueError):
+        found = None
+    if found is None:
+        raise InvalidInputError(
+            f"The KMS key {kms_key_id!r} does not exist. Create it with `openlookout keys create` "
+            "and pass its key id, ARN or alias.",
+            field="KmsKeyId",
+        )
+
+
+def create_model(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    blobs: BlobStore,
+    keyring: KeyResolver,
+    runner: JobSubmitter,
+    project_name: str,
+    output_config: dict[str, Any],
+    description: str | None = None,
+    client_token: str | None = None,
+    kms_key_id: str | None = None,
+    tags: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    bucket, prefix = _output_location(output_config)
+    wanted_tags = validate_tags(tags or [])
+    params = {
+        "ProjectName": project_name,
+        "OutputConfig": output_config,
+        "Description": description,
+        "KmsKeyId": kms_key_id,
+        "Tags": tags,
+    }
+    scope = scope_for("CreateModel", client_token, params, "MODEL", project_name)
+    queued: list[int] = []
+
+    def create(session: Session) -> dict[str, Any]:
+        # Locked: concurrent CreateModel calls must not read the same next_model_version.
+        project = get_project(session, project_name, for_update=True)
+        check_training_data(session, project)
+        if kms_key_id is not None:
+            _check_kms_key(keyring, kms_key_id)
+        if not blobs.bucket_exists(bucket):
+            raise InvalidInputError(
+                f"The output bucket {bucket!r} does not exist.", field="OutputConfig.S3Location.Bucket"
+            )
+        training = session.scalar(select(func.count()).select_from(Model).where(Model.status == TRAINING))
+        if (training or 0) >= settings.max_concurrent_trainings:
+            raise QuotaExceededError(
+                f"{training} models are already training; at most {settings.max_concurrent_trainings} "
+                "trainings can run at the same time. Try again when one has finished.",
+                quota_code=CONCURRENT_TRAININGS_QUOTA_CODE,
+                resource_type="MODEL",
+                resource_id=project_name,
+            )
+        version = project.next_model_version
+        project.next_model_version = version + 1
+        now = utcnow()
+        model = Model(
+            project_id=project.id,
+            version=version,
+            arn=model_arn(settings.region, settings.account_id, project.name, version),
+            status=TRAINING,
+            status_message=TRAINING_MESSAGE,
+            description=description,
+            created_at=now,
+            updated_at=now,
+            output_bucket=bucket,
+            output_prefix=prefix,
+            kms_key_id=kms_key_id,
+        )
+        session.add(model)
+        session.flush()
+        put_tags(session, model.arn, wanted_tags)
+        job = queue_job(
+            session, "train_model", {"model_id": model.id}, project_id=project.id, model_id=model.id
+        )
+        queued.append(job.id)
+        return {"ModelMetadata": model_metadata(model)}
+
+    outcome = run_once(sessions, scope, create)
+    for job_id in queued if not outcome.replayed else ():
+        runner.submit(job_id)
+    return outcome.response
+
+
+def describe_model(sessions: sessionmaker[Session], project_name: str, model_version: str) -> dict[str, Any]:
+    with sessions() as session:
+        model = get_model(session, get_project(session, project_name), model_version)
+        return {"ModelDescription": model_description(model)}
+
+
+def list_models(
+    sessions: sessionmaker[Session], project_name: str, next_token: str | None, max_results: int | None
+) -> dict[str, Any]:
+    limit = pagination.page_size(max_results)
+    query = {"op": "ListModels", "project": project_name}
+    before = pagination.decode_token(next_token, query)
+    if before is not None and not isinstance(before, int):
+        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    with sessions() as session:
+        project = get_project(session, project_name)
+        stmt = select(Model).where(Model.project_id == project.id)
+        if before is not None:
+            stmt = stmt.where(Model.version < before)
+        rows = session.scalars(stmt.order_by(Model.version.desc()).limit(limit + 1)).all()
+    result: dict[str, Any] = {"Models": [model_metadata(m) for m in rows[:limit]]}
+    if len(rows) > limit:
+        result["NextToken"] = pagination.encode_token(rows[limit - 1].version, query)
+    return result
+
+
+def delete_model(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    blobs: BlobStore,
+    project_name: str,
+    model_version: str,
+    client_token: str | None,
+) -> dict[str, Any]:
+    parse_model_version(model_version, allow_latest=False)
+    params = {"ProjectName": project_name, "ModelVersion": model_version}
+    scope = scope_for("DeleteModel", client_token, params, "MODEL", model_version)
+    marked: list[tuple[int, str, str | None]] = []
+
+    def mark_deleting(session: Session) -> dict[str, Any]:
+        project = get_project(session, project_name)
+        model = get_model(session, project, model_version, allow_latest=False)
+        if model.status in UNDELETABLE_STATES:
+            raise ConflictError(
+                f"Model version {model_version} of project {project_name} is {model.status}; "
+                "stop hosting or wait for training to finish before deleting it.",
+                resource_type="MODEL",
+                resource_id=model_version,
+            )
+        model.status, model.status_message, model.updated_at = (
+            DELETING,
+            "The model is being deleted.",
+            utcnow(),
+        )
+        marked.append((model.id, model.arn, model.artifact_prefix))
+        return {"ModelArn": model.arn}
+
+    outcome = run_once(sessions, scope, mark_deleting)
+    if not outcome.replayed:
+        model_id, arn, artifact_prefix = marked[0]
+        # Artefacts first: if this is interrupted the model stays DELETING and a
+        # repeated DeleteModel finishes the job.
+        for prefix in filter(None, (artifact_prefix, f"models/{project_name}/{model_version}/")):
+            delete_prefix(blobs, settings.internal_bucket, prefix)
+        with write_session(sessions) as session:
+            model = session.get(Model, model_id)
+            if model is not None:
+                delete_all_tags(session, arn)
+                session.delete(model)
+    return outcome.response
+
+
+def delete_prefix(blobs: BlobStore, bucket: str, prefix: str) -> None:
+    if not prefix.endswith("/"):
+        prefix += "/"  # never match a sibling such as models/p/10 for models/p/1
+    try:
+        while True:
+            page = blobs.list(bucket, prefix=prefix, max_keys=1000)
+            for obj in page.objects:
+                blobs.delete(bucket, obj.key)
+            if not page.objects or not page.is_truncated:
+                return
+    except NoSuchBucket:
+        return

@@ -1,0 +1,130 @@
+"""Projects: create, describe, list, delete (spec A.3 #3, #6, #10, #15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from openlookout.config import Settings
+from openlookout.errors import ConflictError, NotFoundError
+from openlookout.service import pagination
+from openlookout.service.arns import project_arn
+from openlookout.service.idempotency import run_once, scope_for
+from openlookout.service.tags import delete_all_tags
+from openlookout.store.tables import Dataset, Model, Project, utcnow
+
+
+def get_project(session: Session, project_name: str, for_update: bool = False) -> Project:
+    """The project, row-locked when ``for_update`` (PostgreSQL; SQLite already locks the database)."""
+    stmt = select(Project).where(Project.name == project_name)
+    if for_update:
+        stmt = stmt.with_for_update()
+    project = session.scalars(stmt).one_or_none()
+    if project is None:
+        raise NotFoundError(
+            f"The project {project_name} does not exist.", resource_type="PROJECT", resource_id=project_name
+        )
+    return project
+
+
+def project_metadata(project: Project) -> dict[str, Any]:
+    return {
+        "ProjectArn": project.arn,
+        "ProjectName": project.name,
+        "CreationTimestamp": project.created_at,
+    }
+
+
+def create_project(
+    sessions: sessionmaker[Session], settings: Settings, project_name: str, client_token: str | None
+) -> dict[str, Any]:
+    def create(session: Session) -> dict[str, Any]:
+        if session.scalars(select(Project.id).where(Project.name == project_name)).first() is not None:
+            raise ConflictError(
+                f"A project named {project_name} already exists.",
+                resource_type="PROJECT",
+                resource_id=project_name,
+            )
+        project = Project(
+            name=project_name,
+            arn=project_arn(settings.region, settings.account_id, project_name),
+            created_at=utcnow(),
+            next_model_version=1,
+        )
+        session.add(project)
+        session.flush()
+        return {"ProjectMetadata": project_metadata(project)}
+
+    scope = scope_for("CreateProject", client_token, {"ProjectName": project_name}, "PROJECT", project_name)
+    return run_once(sessions, scope, create).response
+
+
+def describe_project(sessions: sessionmaker[Session], project_name: str) -> dict[str, Any]:
+    with sessions() as session:
+        project = get_project(session, project_name)
+        datasets = session.scalars(
+            select(Dataset).where(Dataset.project_id == project.id).order_by(Dataset.dataset_type.desc())
+        ).all()
+        return {
+            "ProjectDescription": {
+                **project_metadata(project),
+                "Datasets": [
+                    {
+                        "DatasetType": d.dataset_type,
+                        "CreationTimestamp": d.created_at,
+                        "Status": d.status,
+                        "StatusMessage": d.status_message,
+                    }
+                    for d in datasets
+                ],
+            }
+        }
+
+
+def list_projects(
+    sessions: sessionmaker[Session], next_token: str | None, max_results: int | None
+) -> dict[str, Any]:
+    limit = pagination.page_size(max_results)
+    query: dict[str, Any] = {"op": "ListProjects"}
+    after = pagination.decode_token(next_token, query)
+    with sessions() as session:
+        stmt = select(Project).order_by(Project.name)
+        if after is not None:
+            stmt = stmt.where(Project.name > str(after))
+        rows = session.scalars(stmt.limit(limit + 1)).all()
+    result: dict[str, Any] = {"Projects": [project_metadata(p) for p in rows[:limit]]}
+    if len(rows) > limit:
+        result["NextToken"] = pagination.encode_token(rows[limit - 1].name, query)
+    return result
+
+
+def delete_project(
+    sessions: sessionmaker[Session], project_name: str, client_token: str | None
+) -> dict[str, Any]:
+    def delete(session: Session) -> dict[str, Any]:
+        project = get_project(session, project_name)
+        dataset_types = session.scalars(
+            select(Dataset.dataset_type).where(Dataset.project_id == project.id)
+        ).all()
+        versions = session.scalars(select(Model.version).where(Model.project_id == project.id)).all()
+        if dataset_types or versions:
+            blockers = []
+            if dataset_types:
+                blockers.append("datasets (" + ", ".join(sorted(dataset_types, reverse=True)) + ")")
+            if versions:
+                blockers.append("model versions (" + ", ".join(str(v) for v in sorted(versions)) + ")")
+            raise ConflictError(
+                f"The project {project_name} still has {' and '.join(blockers)}. "
+                "Delete them before deleting the project.",
+                resource_type="PROJECT",
+                resource_id=project_name,
+            )
+        arn = project.arn
+        delete_all_tags(session, arn)
+        session.delete(project)
+        return {"ProjectArn": arn}
+
+    scope = scope_for("DeleteProject", client_token, {"ProjectName": project_name}, "PROJECT", project_name)
+    return run_once(sessions, scope, delete).response
