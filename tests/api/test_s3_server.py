@@ -23,8 +23,7 @@ from botocore.exceptions import ClientError
 from test_s3_support import READER_KEY, REGION, ROOT_KEY, EmbeddedS3, embedded_s3
 
 from openlookout.api.s3_checksums import crc32c
-from openlookout.blobs.base import NoSuchBucket, NoSuchKey, NoSuchUpload
-from openlookout.blobs.local import InvalidPart
+from openlookout.blobs.base import InvalidPart, NoSuchBucket, NoSuchKey, NoSuchUpload
 from openlookout.blobs.s3 import S3BlobStore
 
 MIB = 1024 * 1024

@@ -7,11 +7,13 @@ from openlookout.blobs.base import (
     BlobError,
     BucketAlreadyExists,
     BucketNotEmpty,
+    EntityTooSmall,
+    InvalidPart,
+    InvalidPartOrder,
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
 )
-from openlookout.blobs.local import EntityTooSmall, InvalidPart, InvalidPartOrder
 
 
 class S3Error(Exception):

@@ -48,6 +48,25 @@ class NoSuchUpload(BlobError):
         self.upload_id = upload_id
 
 
+class InvalidPart(BlobError):
+    def __init__(self, part_number: int, reason: str) -> None:
+        super().__init__(f"Part {part_number} is invalid: {reason}")
+        self.part_number = part_number
+
+
+class InvalidPartOrder(BlobError):
+    def __init__(self) -> None:
+        super().__init__("The list of parts was not in ascending order by part number.")
+
+
+class EntityTooSmall(BlobError):
+    def __init__(self, part_number: int) -> None:
+        super().__init__(
+            f"Part {part_number} is smaller than the minimum allowed size of 5 MiB (only the last may be)."
+        )
+        self.part_number = part_number
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     bucket: str

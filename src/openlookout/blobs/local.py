@@ -26,10 +26,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from openlookout.blobs.base import (
-    BlobError,
     BucketAlreadyExists,
     BucketInfo,
     BucketNotEmpty,
+    EntityTooSmall,
+    InvalidPart,
+    InvalidPartOrder,
     ListResult,
     NoSuchBucket,
     NoSuchKey,
@@ -52,25 +54,6 @@ _IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 
 # These belong next to the other BlobErrors in blobs/base.py; they live here
 # until that file gains them (both backends and the S3 API use them).
-class InvalidPart(BlobError):
-    def __init__(self, part_number: int, reason: str) -> None:
-        super().__init__(f"Part {part_number} is invalid: {reason}")
-        self.part_number = part_number
-
-
-class InvalidPartOrder(BlobError):
-    def __init__(self) -> None:
-        super().__init__("The list of parts was not in ascending order by part number.")
-
-
-class EntityTooSmall(BlobError):
-    def __init__(self, part_number: int) -> None:
-        super().__init__(
-            f"Part {part_number} is smaller than the minimum allowed size of 5 MiB (only the last may be)."
-        )
-        self.part_number = part_number
-
-
 def is_valid_bucket_name(name: str) -> bool:
     """S3's current naming rules: 3-63 of [a-z0-9.-], alphanumeric ends, no '..', not an IP."""
     return bool(_BUCKET_NAME.match(name)) and ".." not in name and not _IP_ADDRESS.match(name)

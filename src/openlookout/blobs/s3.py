@@ -15,13 +15,16 @@ from openlookout.blobs.base import (
     BucketAlreadyExists,
     BucketInfo,
     BucketNotEmpty,
+    EntityTooSmall,
+    InvalidPart,
+    InvalidPartOrder,
     ListResult,
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
     ObjectInfo,
 )
-from openlookout.blobs.local import DEFAULT_CONTENT_TYPE, EntityTooSmall, InvalidPart, InvalidPartOrder
+from openlookout.blobs.local import DEFAULT_CONTENT_TYPE
 
 
 class S3BlobStore:
