@@ -29,6 +29,12 @@ class ImagePrediction:
     is_anomalous: bool
     confidence: float  # confidence in is_anomalous, 0-1
     score: float  # raw anomaly score (higher = more anomalous)
+    # Patch-distance map on the feature grid (stride 8 of the working resolution); upsample
+    # with ``ml.scoring.upsample_map`` for heatmaps. None when the caller did not ask for it.
+    anomaly_map: np.ndarray | None = None
+    # Segmentation models: (H, W) uint8 class indices at the input size (0 = background,
+    # k = class_names[k-1]); None for classification models.
+    class_mask: np.ndarray | None = None
 
 
 @dataclass
@@ -45,6 +51,10 @@ class TrainResult:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+class TrainingDataError(ValueError):
+    """The training or test images cannot train a model; ``str(error)`` is user-facing."""
+
+
 # Implemented in ml/anomaly.py:
 #   train_anomaly_model(train: Sequence[LabeledImage], test: Sequence[LabeledImage],
 #                       model_dir: Path, class_names: Sequence[str] = (),
@@ -52,4 +62,4 @@ class TrainResult:
 #                       progress: Callable[[str], None] | None = None) -> TrainResult
 #   load_anomaly_model(model_dir: Path, device: str | None = None) -> AnomalyModel
 #   AnomalyModel.predict(image: np.ndarray) -> ImagePrediction
-__all__ = ["ImagePrediction", "LabeledImage", "Path", "TrainResult"]
+__all__ = ["ImagePrediction", "LabeledImage", "Path", "TrainResult", "TrainingDataError"]

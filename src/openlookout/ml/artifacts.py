@@ -1,0 +1,88 @@
+"""The on-disk model folder: everything ``load_anomaly_model`` needs except the backbone.
+
+Layout (``FORMAT_VERSION`` 1):
+- ``model.json``: format and code versions, backbone provenance (incl. the weights file's
+  sha256; the weights themselves come from the pip package), image and working sizes,
+  feature/scoring parameters, model type, class names and the calibration (threshold,
+  confidence scale, rule, held-out score distributions for later retuning).
+- ``memory_bank.npy``: float32 (bank size, 256) coreset of normal patch features.
+- ``projection.npy``: float32 (912, 256) random projection applied to backbone features.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from openlookout.ml.backbone import backbone_versions, weights_sha256
+from openlookout.ml.calibration import Calibration
+
+FORMAT_VERSION = 1
+CONFIG_FILE = "model.json"
+BANK_FILE = "memory_bank.npy"
+PROJECTION_FILE = "projection.npy"
+
+
+def code_version() -> str:
+    try:
+        return version("openlookout")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@dataclass
+class ModelArtifacts:
+    image_size: tuple[int, int]  # (height, width) of the training images
+    working_size: tuple[int, int]  # (height, width) fed to the backbone
+    bank: np.ndarray
+    projection: np.ndarray
+    calibration: Calibration
+    model_type: str = "classification"
+    class_names: list[str] = field(default_factory=list)
+    parameters: dict[str, object] = field(default_factory=dict)  # informative: how it was built
+
+
+def save_artifacts(model_dir: Path, artifacts: ModelArtifacts) -> None:
+    model_dir.mkdir(parents=True, exist_ok=True)
+    np.save(model_dir / BANK_FILE, artifacts.bank.astype(np.float32))
+    np.save(model_dir / PROJECTION_FILE, artifacts.projection.astype(np.float32))
+    config = {
+        "format_version": FORMAT_VERSION,
+        "code_version": code_version(),
+        "backbone": backbone_versions(),
+        "image_size": list(artifacts.image_size),
+        "working_size": list(artifacts.working_size),
+        "model_type": artifacts.model_type,
+        "class_names": list(artifacts.class_names),
+        "parameters": artifacts.parameters,
+        "calibration": artifacts.calibration.to_dict(),
+    }
+    # Written last, so a folder with model.json is complete.
+    (model_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
+
+
+def load_artifacts(model_dir: Path) -> ModelArtifacts:
+    config_path = model_dir / CONFIG_FILE
+    if not config_path.is_file():
+        raise FileNotFoundError(f"no {CONFIG_FILE} in {model_dir}")
+    config = json.loads(config_path.read_text())
+    if config.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"unsupported model format {config.get('format_version')!r}")
+    expected = config["backbone"]["weights_sha256"]
+    if expected != weights_sha256():
+        # Features from other weights would be compared against this bank: refuse.
+        raise ValueError("the installed backbone weights differ from the ones this model was trained with")
+    return ModelArtifacts(
+        image_size=(int(config["image_size"][0]), int(config["image_size"][1])),
+        working_size=(int(config["working_size"][0]), int(config["working_size"][1])),
+        bank=np.load(model_dir / BANK_FILE),
+        projection=np.load(model_dir / PROJECTION_FILE),
+        calibration=Calibration.from_dict(config["calibration"]),
+        model_type=str(config["model_type"]),
+        class_names=[str(c) for c in config["class_names"]],
+        parameters=dict(config.get("parameters", {})),
+    )

@@ -1,0 +1,63 @@
+"""Image checks and the fixed working resolution every image is resized to.
+
+Working-resolution rule: scale so that the shorter side becomes ``SHORT_SIDE`` (224) px,
+scale the longer side by the same factor, round it to the nearest multiple of 32 and
+clamp it to [SHORT_SIDE, MAX_LONG_SIDE]. Both sides are therefore multiples of 32 (so
+the stride-8 and stride-16 grids align exactly) and the aspect ratio is kept to within
+the rounding, except for images more than twice as long as wide, which are squeezed.
+Example: 576x768 (W x H) -> 224x288.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+SHORT_SIDE = 224
+MAX_LONG_SIDE = 448
+SIZE_MULTIPLE = 32
+
+
+def working_size(height: int, width: int) -> tuple[int, int]:
+    """(height, width) of the working resolution for images of the given size."""
+    if height <= 0 or width <= 0:
+        raise ValueError(f"invalid image size {height}x{width}")
+    scale = SHORT_SIDE / min(height, width)
+    long_side = round(max(height, width) * scale / SIZE_MULTIPLE) * SIZE_MULTIPLE
+    long_side = min(max(long_side, SHORT_SIDE), MAX_LONG_SIDE)
+    return (long_side, SHORT_SIDE) if height >= width else (SHORT_SIDE, long_side)
+
+
+def as_rgb(image: np.ndarray) -> np.ndarray:
+    """Validate an image array and return it as (H, W, 3) uint8 RGB.
+
+    Grey (H, W) and RGBA (H, W, 4) arrays are accepted and converted; the alpha channel
+    is dropped because L4V treats images as opaque.
+    """
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ValueError("image must be a uint8 numpy array")
+    if image.ndim == 2:
+        return np.repeat(image[:, :, None], 3, axis=2)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return np.ascontiguousarray(image[:, :, :3])
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    raise ValueError(f"image must have shape (H, W, 3), got {image.shape}")
+
+
+def resize_rgb(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize (H, W, 3) uint8 to ``size`` = (height, width); PIL's bilinear filter antialiases."""
+    height, width = size
+    if image.shape[:2] == (height, width):
+        return image
+    resized = Image.fromarray(image).resize((width, height), Image.Resampling.BILINEAR)
+    return np.asarray(resized)
+
+
+def resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize an (H, W) class-index mask with nearest neighbour, so no new classes appear."""
+    height, width = size
+    if mask.shape[:2] == (height, width):
+        return mask
+    resized = Image.fromarray(mask).resize((width, height), Image.Resampling.NEAREST)
+    return np.asarray(resized)
