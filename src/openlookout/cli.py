@@ -69,6 +69,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=args.log_level == "debug",
         timeout_graceful_shutdown=10,
+        # SDKs reuse pooled connections; uvicorn's 5 s default closes them under
+        # clients that poll every few seconds (ConnectionClosedError mid-request).
+        timeout_keep_alive=75,
     )
     return 0
 

@@ -1,0 +1,125 @@
+"""Run ``openlookout serve`` as a real subprocess and know when it answers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def signed_list_projects_status(endpoint: str, access_key: str, secret_key: str) -> int:
+    """HTTP status of a SigV4-signed ListProjects (needs no service model)."""
+    url = f"{endpoint}/2020-11-20/projects"
+    request = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials(access_key, secret_key), "lookoutvision", REGION).add_auth(request)
+    prepared = urllib.request.Request(url, headers=dict(request.headers.items()), method="GET")
+    try:
+        with urllib.request.urlopen(prepared, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+@dataclass
+class ServerProcess:
+    data_dir: Path
+    access_key: str
+    secret_key: str
+    policy_file: Path | None = None
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}-server.log"
+
+    def command(self) -> list[str]:
+        cmd = [sys.executable, "-m", "openlookout", "serve", "--host", "127.0.0.1"]
+        cmd += ["--port", str(self.port), "--data-dir", str(self.data_dir)]
+        cmd += ["--region", REGION, "--account-id", ACCOUNT_ID]
+        if self.policy_file:
+            cmd += ["--policy-file", str(self.policy_file)]
+        return cmd
+
+    def start(self, ready_timeout_s: float = 90.0) -> None:
+        env = dict(os.environ)
+        env.update(OPENLOOKOUT_ACCESS_KEY_ID=self.access_key, OPENLOOKOUT_SECRET_ACCESS_KEY=self.secret_key)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            # Own process group: stop() and crash tests reach the job workers too.
+            self.process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        self.wait_ready(ready_timeout_s)
+
+    def wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        last = "no answer"
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}\n{self.log_tail()}")
+            try:
+                status = signed_list_projects_status(self.endpoint, self.access_key, self.secret_key)
+                if status == 200:
+                    return
+                last = f"HTTP {status}"
+            except OSError as error:
+                last = str(error)
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"server not ready in {timeout_s:.0f}s (last: {last})\n{self.log_tail()}")
+
+    def kill_hard(self) -> None:
+        """SIGKILL the server and its job workers at once, like a crashed machine."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if not self.process or self.process.poll() is not None:
+            self._reap_group(signal.SIGKILL)
+            return
+        self._reap_group(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._reap_group(signal.SIGKILL)
+            self.process.wait(timeout=20)
+        self._reap_group(signal.SIGKILL)  # workers left behind by a slow shutdown
+
+    def _reap_group(self, sig: signal.Signals) -> None:
+        if self.process:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, sig)
+
+    def log_tail(self, max_chars: int = 12000) -> str:
+        if not self.log_path.exists():
+            return "(no server log)"
+        text = self.log_path.read_text(errors="replace")
+        return f"--- server log {self.log_path} (tail) ---\n{text[-max_chars:]}"

@@ -1,0 +1,84 @@
+"""Small generated images and manifest lines for protocol and error tests.
+
+The real cookie data is kept for the flows that train a model; everything
+else uses these 96 px images, which import and train in seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+SIZE = 96
+
+
+def image_array(seed: int, anomaly: bool, size: int = SIZE) -> np.ndarray:
+    """A textured grey disc; anomalies get a dark scratch across it."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size]
+    disc = ((yy - size / 2) ** 2 + (xx - size / 2) ** 2) < (size * 0.4) ** 2
+    pixels = np.where(disc, 180, 60) + rng.normal(0, 6, (size, size))
+    if anomaly:
+        row = int(rng.integers(size // 3, 2 * size // 3))
+        pixels[row : row + 4, size // 5 : 4 * size // 5] = 20
+    grey = np.clip(pixels, 0, 255).astype(np.uint8)
+    return np.stack([grey, grey, grey], axis=-1)
+
+
+def encode(array: np.ndarray, fmt: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def png(seed: int, anomaly: bool = False, size: int = SIZE) -> bytes:
+    return encode(image_array(seed, anomaly, size))
+
+
+def manifest_line(bucket: str, key: str, anomaly: bool) -> str:
+    label = "anomaly" if anomaly else "normal"
+    return json.dumps(
+        {
+            "source-ref": f"s3://{bucket}/{key}",
+            "anomaly-label": 1 if anomaly else 0,
+            "anomaly-label-metadata": {
+                "class-name": label,
+                "type": "groundtruth/image-classification",
+                "human-annotated": "yes",
+                "job-name": "e2e",
+                "creation-date": "2024-01-02T03:04:05.000Z",
+            },
+        }
+    )
+
+
+@dataclass
+class SmallDataset:
+    bucket: str
+    manifest_key: str
+    lines: list[str]
+    n_normal: int
+    n_anomaly: int
+
+    @property
+    def n_total(self) -> int:
+        return self.n_normal + self.n_anomaly
+
+
+def upload_small_dataset(s3: Any, bucket: str, prefix: str, n_normal: int, n_anomaly: int) -> SmallDataset:
+    """Upload generated images ``<prefix>normal-NN.png`` / ``anomaly-NN.png`` and their manifest."""
+    lines = []
+    for kind, count in (("normal", n_normal), ("anomaly", n_anomaly)):
+        for i in range(count):
+            key = f"{prefix}{kind}-{i:02d}.png"
+            seed = i if kind == "normal" else 1000 + i
+            s3.put_object(Bucket=bucket, Key=key, Body=png(seed, kind == "anomaly"))
+            lines.append(manifest_line(bucket, key, kind == "anomaly"))
+    manifest_key = f"{prefix}train.manifest"
+    s3.put_object(Bucket=bucket, Key=manifest_key, Body="\n".join(lines).encode() + b"\n")
+    return SmallDataset(bucket, manifest_key, lines, n_normal, n_anomaly)
