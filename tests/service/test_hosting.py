@@ -37,9 +37,7 @@ def test_not_hosted_model_conflicts(trained: LookoutVisionService) -> None:
         trained.stop_model("p", "1")
 
 
-def test_start_and_packaging_are_not_supported(trained: LookoutVisionService) -> None:
-    with pytest.raises(NotSupportedError, match="not available"):
-        trained.start_model("p", "1", min_inference_units=1)
+def test_packaging_is_not_supported_yet(trained: LookoutVisionService) -> None:
     with pytest.raises(NotSupportedError, match="not available"):
         trained.start_model_packaging_job("p", "1", configuration={"Greengrass": {}})
 

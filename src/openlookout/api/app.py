@@ -69,10 +69,12 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx, runner = build_context(settings)
         runner.start()  # recovers jobs interrupted by a crash before taking new ones
+        ctx.lookoutvision.hosting.restore()  # hosts again the models that were hosted
         state["ctx"] = ctx
         try:
             yield
         finally:
+            ctx.lookoutvision.hosting.shutdown()
             runner.stop()
 
     async def dispatch(request: Request) -> Response:

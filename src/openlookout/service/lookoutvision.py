@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
+from openlookout.hosting.base import ModelHost
+from openlookout.hosting.local import LocalModelHost
 from openlookout.jobs.runner import JobSubmitter
 from openlookout.service import datasets, hosting, models, projects
 from openlookout.service import tags as tag_service
@@ -30,12 +32,15 @@ class LookoutVisionService:
         blobs: BlobStore,
         keyring: KeyResolver,
         runner: JobSubmitter,
+        host: ModelHost | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.blobs = blobs
         self.keyring = keyring
         self.runner = runner
+        # The embedded default host spawns nothing until a model is started.
+        self.hosting = hosting.ModelHosting(settings, sessions, blobs, host or LocalModelHost())
 
     # -- projects ---------------------------------------------------------------------------
 
@@ -172,15 +177,17 @@ class LookoutVisionService:
         max_inference_units: int | None = None,
         client_token: str | None = None,
     ) -> Response:
-        return hosting.start_model(self.sessions, project_name, model_version)
+        return self.hosting.start_model(
+            project_name, model_version, min_inference_units, max_inference_units, client_token
+        )
 
     def stop_model(self, project_name: str, model_version: str, client_token: str | None = None) -> Response:
-        return hosting.stop_model(self.sessions, project_name, model_version)
+        return self.hosting.stop_model(project_name, model_version, client_token)
 
     def detect_anomalies(
         self, project_name: str, model_version: str, body: bytes, content_type: str
     ) -> Response:
-        return hosting.detect_anomalies(self.sessions, project_name, model_version)
+        return self.hosting.detect_anomalies(project_name, model_version, body, content_type)
 
     def start_model_packaging_job(
         self,

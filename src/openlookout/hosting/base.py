@@ -1,0 +1,73 @@
+"""The seam between the service and whatever runs hosted models.
+
+The service only needs to start a model from a local artefact folder, send it images,
+ask how it is doing and stop it. The embedded default (``local.py``) runs worker
+processes inside the server; a cluster backend (for example Ray Serve replicas) can
+implement the same protocol without the service changing.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from openlookout.ml.api import ImagePrediction
+
+
+class HostingError(RuntimeError):
+    """A model could not be started or answered with an error; ``str(error)`` is user-facing."""
+
+
+class ModelNotHostedError(HostingError):
+    """The host has no running model under that key."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a started model reports about itself."""
+
+    image_size: tuple[int, int]  # (height, width) of the training images
+    model_type: str  # "classification" | "segmentation"
+    threshold: float
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    info: ModelInfo
+    min_units: int
+    max_units: int
+    ready_units: int  # units that have loaded the model and take requests
+    starting_units: int
+    queue_depth: int  # requests waiting for a unit
+    batches: int  # batches run since start
+    served: int  # images answered since start (served / batches = mean batch size)
+
+
+class ModelHost(Protocol):
+    def start(self, model_key: str, artifact_dir: Path, min_units: int, max_units: int) -> ModelInfo:
+        """Load the model in ``min_units`` units; returns once they all answer (raises HostingError)."""
+        ...
+
+    def stop(self, model_key: str) -> None:
+        """Stop every unit of the model; unknown keys are ignored."""
+        ...
+
+    def submit(self, model_key: str, image: np.ndarray) -> Future[ImagePrediction]:
+        """Queue one (H, W, 3) uint8 RGB image; ``asyncio.wrap_future`` makes the result awaitable."""
+        ...
+
+    def predict(self, model_key: str, image: np.ndarray, timeout_s: float | None = None) -> ImagePrediction:
+        """``submit(...).result()`` for callers in a thread."""
+        ...
+
+    def status(self, model_key: str) -> HostStatus | None:
+        """None when the model is not hosted here."""
+        ...
+
+    def shutdown(self) -> None:
+        """Stop every hosted model (server shutdown)."""
+        ...
