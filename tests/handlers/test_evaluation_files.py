@@ -147,3 +147,51 @@ def test_utc_timestamp_converts_other_zones() -> None:
 
     moment = datetime(2024, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     assert utc_timestamp(moment) == "2024-01-01T10:00:00.000Z"
+
+
+def test_segmentation_lines_reference_predicted_mask_pngs(world: World) -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from openlookout.service.evaluation_files import ClassColour
+
+    world.blobs.create_bucket("out")
+    seg = result("segmentation")
+    mask = np.zeros((4, 6), np.uint8)
+    mask[1, 2:4] = 2
+    seg.predictions[0].class_mask = mask
+    seg.predictions[1].class_mask = np.zeros((4, 6), np.uint8)
+    classes = [ClassColour("cracked", "#23A436"), ClassColour("dent", "#0000fF")]
+    _, manifest_key = write_evaluation_files(world.blobs, target("p/"), seg, evaluated_images(), END, classes)
+    lines = [json.loads(t) for t in world.blobs.get("out", manifest_key).decode().splitlines()]
+    assert lines[0]["anomaly-mask-ref-detected"] == "s3://out/p/EvaluationMasks-cookies-1/b/a.jpg.png"
+    assert lines[0]["anomaly-mask-ref-detected-metadata"] == {
+        "internal-color-map": {
+            "0": {"class-name": "BACKGROUND", "hex-color": "#000000"},
+            "1": {"class-name": "cracked", "hex-color": "#23A436"},
+            "2": {"class-name": "dent", "hex-color": "#0000fF"},
+        },
+        "type": "groundtruth/semantic-segmentation",
+        "human-annotated": "no",
+        "creation-date": "2024-05-06T07:08:09.123Z",
+        "job-name": "openlookout-evaluation-cookies-1",
+        "model-arn": ARN,
+        "project-name": "cookies",
+        "model-version": "1",
+    }
+    png = world.blobs.get("out", "p/EvaluationMasks-cookies-1/b/a.jpg.png")
+    pixels = np.asarray(Image.open(io.BytesIO(png)))
+    assert pixels.shape == (4, 6, 3)
+    assert pixels[1, 2].tolist() == [0, 0, 255] and pixels[0, 0].tolist() == [0, 0, 0]
+    assert int((pixels.sum(axis=-1) > 0).sum()) == 2
+    assert world.blobs.head("out", "p/EvaluationMasks-cookies-1/b/n.jpg.png").size > 0
+
+
+def test_classification_lines_have_no_mask(world: World) -> None:
+    world.blobs.create_bucket("out")
+    _, manifest_key = write_evaluation_files(world.blobs, target(""), result(), evaluated_images(), END)
+    lines = [json.loads(t) for t in world.blobs.get("out", manifest_key).decode().splitlines()]
+    assert not any("anomaly-mask-ref-detected" in line for line in lines)
+    assert not world.blobs.list("out", prefix="EvaluationMasks-").objects

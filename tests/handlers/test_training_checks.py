@@ -190,3 +190,77 @@ def test_segmentation_masks_are_mapped_to_the_model_class_order(world: World) ->
     assert (loaded[0:4, 0:8] == 2).all() and int((loaded > 0).sum()) == 32
     normal_mask = snapshot.labeled_image(entries[normal], class_names).load_mask()  # type: ignore[misc]
     assert not normal_mask.any()
+
+
+def _mask_png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
+    pixels = np.zeros((size[1], size[0], 3), dtype=np.uint8)
+    pixels[0:4, 0:8] = colour
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_too_few_images_per_anomaly_label_fail(world: World) -> None:
+    project_id = world.add_project()
+    lines = [manifest_line(world.put("images", f"n/{i}.png", png(64, 64, seed=i))) for i in range(20)]
+    for i in range(12):
+        image = world.put("images", f"a/{i}.png", png(64, 64, seed=50 + i))
+        mask = world.put("images", f"a/{i}-mask.png", _mask_png((64, 64), (255, 0, 0)))
+        lines.append(manifest_line(image, "anomaly", mask=mask))
+    world.put("manifests", "seg.manifest", "\n".join(lines).encode())
+    dataset_id = world.add_dataset(project_id)
+    job = world.add_job(
+        "import_dataset", {"dataset_id": dataset_id, "bucket": "manifests", "key": "seg.manifest"}
+    )
+    assert run_job(world, ImportDatasetHandler(), job) is None
+    world.blobs.create_bucket("output")
+    model_id = world.add_model(project_id)
+    message = train_job(world, model_id)
+    expected = "needs at least 20 images whose mask shows only the anomaly label 'scratch'; it has 12"
+    assert_training_failed(world, model_id, message, expected)
+
+
+def test_class_colours_keep_the_first_spelling(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from openlookout.manifests import ColorClass
+    from openlookout.service.evaluation_files import ClassColour
+    from openlookout.service.training_job import TrainingEntry, class_colours, write_labels_file
+
+    def entry(colour_map: dict[str, dict[str, str]]) -> TrainingEntry:
+        parsed = tuple(ColorClass(v["class-name"], v["hex-color"].lower()) for v in colour_map.values())
+        return TrainingEntry(
+            source_ref="s3://b/x.png",
+            line={
+                "source-ref": "s3://b/x.png",
+                "anomaly-mask-ref-metadata": {"internal-color-map": colour_map},
+            },
+            label="anomaly",
+            mask_ref="s3://b/m.png",
+            color_map=parsed,
+            anomaly_classes=(),
+            width=64,
+            height=64,
+            created_at=datetime(2024, 1, 1, tzinfo=UTC),
+        )
+
+    entries = [
+        entry(
+            {
+                "0": {"class-name": "BACKGROUND", "hex-color": "#FFFFFF"},
+                "1": {"class-name": "b", "hex-color": "#aBc123"},
+            }
+        ),
+        entry(
+            {
+                "0": {"class-name": "b", "hex-color": "#ABC123"},
+                "1": {"class-name": "a", "hex-color": "#00FF00"},
+            }
+        ),
+    ]
+    classes = class_colours(entries, ["a", "b"])
+    assert classes == [ClassColour("a", "#00FF00"), ClassColour("b", "#aBc123")]
+    write_labels_file(tmp_path, classes)
+    assert json.loads((tmp_path / "labels.json").read_text()) == {
+        "classes": [{"name": "a", "color": "#00FF00"}, {"name": "b", "color": "#aBc123"}]
+    }

@@ -6,24 +6,31 @@ patch features (``features.py``). Normal training patches feed the memory bank (
 ``memory_bank.py``); k-fold banks score held-out normals and the training anomalies to
 calibrate the threshold (``calibration.py``); the test set is then predicted and
 evaluated (``evaluate.py``) and never influences the model.
+
+Segmentation (training images with class masks): a patch classifier on the patch
+features and held-out anomaly maps, with a pixel threshold calibrated by cross-fitting on
+the same folds (``segmentation.py``); test images with masks add per-class pixel metrics
+(``pixel_metrics.py``). Every prediction carries a calibrated heatmap at the input size
+(0.5 = the decision threshold), from the same forward pass as the image decision.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from openlookout.ml.api import ImagePrediction, LabeledImage, TrainingDataError, TrainResult
-from openlookout.ml.artifacts import ModelArtifacts, load_artifacts, save_artifacts
+from openlookout.ml.artifacts import ModelArtifacts, SegmentationHead, load_artifacts, save_artifacts
 from openlookout.ml.backbone import select_device, shared_backbone
-from openlookout.ml.calibration import NUM_FOLDS, calibrate, fold_ids
+from openlookout.ml.calibration import NUM_FOLDS, Calibration, calibrate, fold_ids
 from openlookout.ml.coreset import CORESET_RATIO, MAX_BANK_SIZE, MIN_BANK_SIZE
 from openlookout.ml.evaluate import classification_metrics
 from openlookout.ml.features import PatchFeatureExtractor, grid_size, iter_patch_features, random_projection
-from openlookout.ml.imaging import as_rgb, working_size
+from openlookout.ml.imaging import as_rgb, resize_mask, working_size
 from openlookout.ml.memory_bank import (
     MAX_CANDIDATES,
     MemoryBank,
@@ -31,13 +38,27 @@ from openlookout.ml.memory_bank import (
     sample_patches,
     select_bank,
 )
-from openlookout.ml.scoring import BORDER_CELLS, SMOOTH_SIGMA, anomaly_map, image_score
+from openlookout.ml.pixel_metrics import PixelMetrics
+from openlookout.ml.scoring import BORDER_CELLS, SMOOTH_SIGMA, anomaly_map, calibrated_heatmap, image_score
+from openlookout.ml.segmentation import (
+    MAX_BACKGROUND_PATCHES,
+    WEIGHT_DECAY,
+    HeldOutImage,
+    PatchSample,
+    anomaly_probability,
+    class_mask,
+    fit_patch_classifier,
+    pixel_threshold,
+    probability_heatmap,
+)
 
 SEED = 0
 # Held-out scoring needs every patch of an image; beyond this many images per class the
 # rest are used for the bank (normals) or skipped (anomalies) to bound memory and time.
 MAX_CALIBRATION_IMAGES = 200
 SAME_SIZE_MESSAGE = "Images in the dataset must have the same dimensions."
+# Pixel threshold when no held-out image has an anomalous pixel to calibrate on.
+DEFAULT_PIXEL_THRESHOLD = 0.5
 
 Progress = Callable[[str], None]
 
@@ -65,27 +86,54 @@ class AnomalyModel:
     def model_type(self) -> str:
         return self.artifacts.model_type
 
+    @property
+    def class_names(self) -> list[str]:
+        """Anomaly classes of a segmentation model; ``class_mask`` value k is ``class_names[k-1]``."""
+        return list(self.artifacts.class_names)
+
     def predict(self, image: np.ndarray, ref: str = "") -> ImagePrediction:
-        """Classify one (H, W, 3) uint8 RGB image; other sizes are resized to the working size."""
+        """Predict one (H, W, 3) uint8 RGB image; other sizes are resized to the working size.
+
+        The heatmap (``anomaly_map``) and, for segmentation models, ``class_mask`` come
+        back at the input image's size.
+        """
         return self.predict_many([lambda: image], [ref])[0]
 
     def predict_many(
         self, loaders: Sequence[Callable[[], np.ndarray]], refs: Sequence[str]
     ) -> list[ImagePrediction]:
         """Batched prediction; each loader is called once, in order."""
-        stream = iter_patch_features(self._extractor, loaders, self.artifacts.working_size)
-        return [self._predict_features(features, refs[index]) for index, features in stream]
+        sizes: dict[int, tuple[int, int]] = {}
 
-    def _predict_features(self, features: np.ndarray, ref: str) -> ImagePrediction:
+        def remember_size(index: int, rgb: np.ndarray) -> None:
+            sizes[index] = (int(rgb.shape[0]), int(rgb.shape[1]))
+
+        stream = iter_patch_features(
+            self._extractor, loaders, self.artifacts.working_size, check=remember_size
+        )
+        return [self._predict_features(features, refs[index], sizes.pop(index)) for index, features in stream]
+
+    def _predict_features(self, features: np.ndarray, ref: str, size: tuple[int, int]) -> ImagePrediction:
         amap = anomaly_map(self._bank.nearest_distances(features), self._grid)
         score = image_score(amap)
         calibration = self.artifacts.calibration
+        is_anomalous = calibration.is_anomalous(score)
+        head = self.artifacts.segmentation
+        mask = None
+        if head is None:
+            # Classification: distance heatmap, 0.5 at the image threshold (the image score is its max).
+            heatmap = calibrated_heatmap(amap, calibration.threshold, calibration.scale, size)
+        else:
+            probabilities = head.classifier.probabilities(features, amap)
+            heatmap = probability_heatmap(anomaly_probability(probabilities), head.pixel_threshold, size)
+            mask = class_mask(heatmap, is_anomalous, probabilities, size)
         return ImagePrediction(
             ref=ref,
-            is_anomalous=calibration.is_anomalous(score),
+            is_anomalous=is_anomalous,
             confidence=calibration.confidence(score),
             score=score,
-            anomaly_map=amap,
+            anomaly_map=heatmap,
+            class_mask=mask,
         )
 
 
@@ -99,6 +147,8 @@ class _TrainingFeatures:
     def __init__(self) -> None:
         self.pool: dict[int, np.ndarray] = {}  # normal index -> sampled patches (bank candidates)
         self.full: dict[int, np.ndarray] = {}  # calibration image index -> all patches
+        # Segmentation: calibration image index -> class mask at the working resolution.
+        self.masks: dict[int, np.ndarray] = {}
 
 
 def _first_image(train: Sequence[LabeledImage]) -> np.ndarray:
@@ -126,6 +176,7 @@ def _extract_training_features(
     first: np.ndarray,
     extractor: PatchFeatureExtractor,
     size: tuple[int, int],
+    segmentation: bool,
 ) -> _TrainingFeatures:
     rng = np.random.default_rng(SEED)
     normals = [i for i, item in enumerate(train) if not item.is_anomaly]
@@ -141,14 +192,40 @@ def _extract_training_features(
         index = wanted[position]
         if index in calibration_images:
             kept.full[index] = features
+            mask = _working_mask(train[index], first.shape[:2], size) if segmentation else None
+            if mask is not None:
+                kept.masks[index] = mask
         if not train[index].is_anomaly:
             kept.pool[index] = sample_patches(features, limit, rng)
     return kept
 
 
+def _working_mask(
+    item: LabeledImage, image_size: tuple[int, int], size: tuple[int, int]
+) -> np.ndarray | None:
+    """The item's class mask resized to the working resolution; normals without one are background."""
+    if item.load_mask is None:
+        return None if item.is_anomaly else np.zeros(size, dtype=np.uint8)
+    mask = item.load_mask()
+    if mask.shape != image_size:
+        raise TrainingDataError(f"The mask of {item.ref} does not have the size of its image.")
+    return resize_mask(mask, size)
+
+
+@dataclass
+class _HeldOut:
+    """k-fold results on the training images: every image scored by a bank built without it."""
+
+    normal_scores: list[float]  # in calibration-normal index order
+    anomaly_scores: list[float]
+    maps: dict[int, np.ndarray]  # image index -> held-out anomaly map
+    folds: dict[int, int]  # image index -> its fold
+    num_folds: int
+
+
 def _held_out_scores(
     train: Sequence[LabeledImage], kept: _TrainingFeatures, model_grid: tuple[int, int], device: str
-) -> tuple[list[float], list[float]]:
+) -> _HeldOut:
     """k-fold: each fold's normals and anomalies are scored by a bank built without that fold."""
     normals = sorted(i for i in kept.full if not train[i].is_anomaly)
     anomalies = sorted(i for i in kept.full if train[i].is_anomaly)
@@ -157,14 +234,51 @@ def _held_out_scores(
     anomaly_folds = dict(zip(anomalies, fold_ids(len(anomalies), num_folds, SEED + 1), strict=True))
     normal_scores: dict[int, float] = {}
     anomaly_scores: dict[int, float] = {}
+    maps: dict[int, np.ndarray] = {}
     for fold in range(num_folds):
         candidates = [p for i, p in kept.pool.items() if normal_folds.get(i) != fold]
         bank = MemoryBank(select_bank(np.concatenate(candidates), select_device(device), seed=SEED + fold))
         for index, target in [(i, normal_scores) for i in normals if normal_folds[i] == fold] + [
             (i, anomaly_scores) for i in anomalies if anomaly_folds[i] == fold
         ]:
-            target[index] = image_score(anomaly_map(bank.nearest_distances(kept.full[index]), model_grid))
-    return [normal_scores[i] for i in normals], [anomaly_scores[i] for i in anomalies]
+            maps[index] = anomaly_map(bank.nearest_distances(kept.full[index]), model_grid)
+            target[index] = image_score(maps[index])
+    return _HeldOut(
+        normal_scores=[normal_scores[i] for i in normals],
+        anomaly_scores=[anomaly_scores[i] for i in anomalies],
+        maps=maps,
+        folds=normal_folds | anomaly_folds,
+        num_folds=num_folds,
+    )
+
+
+def _segmentation_head(
+    kept: _TrainingFeatures,
+    held: _HeldOut,
+    calibration: Calibration,
+    size: tuple[int, int],
+    num_classes: int,
+) -> SegmentationHead:
+    """Cross-fitted classifiers calibrate the pixel threshold; the final one sees every mask."""
+    if not any(mask.any() for mask in kept.masks.values()):
+        raise TrainingDataError("No training mask shows an anomaly class; a segmentation model needs some.")
+    samples = {i: PatchSample(kept.full[i], held.maps[i], mask) for i, mask in sorted(kept.masks.items())}
+    held_out: list[HeldOutImage] = []
+    for fold in range(held.num_folds):
+        inside = [i for i in samples if held.folds[i] == fold]
+        outside = [samples[i] for i in samples if held.folds[i] != fold]
+        if not inside or not any(s.mask.any() for s in outside):
+            continue  # nothing to score, or no defect to learn from without this fold
+        classifier = fit_patch_classifier(outside, num_classes, seed=SEED + fold)
+        for i in inside:
+            pmap = anomaly_probability(classifier.probabilities(samples[i].features, samples[i].amap))
+            decision = calibration.is_anomalous(image_score(held.maps[i]))
+            held_out.append(HeldOutImage(pmap=pmap, is_anomalous=decision, mask=samples[i].mask))
+    threshold = pixel_threshold(held_out, size)
+    return SegmentationHead(
+        pixel_threshold=DEFAULT_PIXEL_THRESHOLD if threshold is None else threshold,
+        classifier=fit_patch_classifier(list(samples.values()), num_classes, seed=SEED),
+    )
 
 
 def train_anomaly_model(
@@ -183,17 +297,23 @@ def train_anomaly_model(
     if num_normals < 2:
         raise TrainingDataError("Training needs at least 2 normal images.")
 
+    segmentation = bool(class_names) and any(item.is_anomaly and item.load_mask for item in train)
     first = _first_image(train)
     size = working_size(*first.shape[:2])
     grid = grid_size(size)
     projection = random_projection(SEED)
     extractor = PatchFeatureExtractor(shared_backbone(torch_device), projection)
     report(f"extracting features of {len(train)} training images at {size[1]}x{size[0]}")
-    kept = _extract_training_features(train, first, extractor, size)
+    kept = _extract_training_features(train, first, extractor, size, segmentation)
 
     report(f"scoring held-out training images ({min(NUM_FOLDS, num_normals)} folds)")
-    normal_scores, anomaly_scores = _held_out_scores(train, kept, grid, torch_device)
-    calibration = calibrate(normal_scores, anomaly_scores)
+    held = _held_out_scores(train, kept, grid, torch_device)
+    calibration = calibrate(held.normal_scores, held.anomaly_scores)
+    head = None
+    if segmentation:
+        report("training the patch classifier")
+        head = _segmentation_head(kept, held, calibration, size, len(class_names))
+    model_type = "segmentation" if head is not None else "classification"
 
     report("building the memory bank")
     bank = select_bank(np.concatenate(list(kept.pool.values())), select_device(torch_device), seed=SEED)
@@ -204,9 +324,10 @@ def train_anomaly_model(
         bank=bank,
         projection=projection,
         calibration=calibration,
-        model_type="classification",
-        class_names=list(class_names),
+        model_type=model_type,
+        class_names=list(class_names) if head is not None else [],
         parameters=_parameters(len(train), num_normals),
+        segmentation=head,
     )
     save_artifacts(Path(model_dir), artifacts)
     model = AnomalyModel(artifacts, device=torch_device)
@@ -221,14 +342,19 @@ def train_anomaly_model(
             [p.is_anomalous for p in predictions],
         )
     )
+    extra: dict[str, object] = {}
+    if head is not None:
+        metrics["PixelAnomalyClassMetrics"] = _pixel_metrics(test, predictions, artifacts.class_names)
+        extra["pixel_threshold"] = head.pixel_threshold
     return TrainResult(
         metrics=metrics,
         predictions=predictions,
         threshold=calibration.threshold,
         num_train=len(train),
         num_test=len(test),
-        model_type="classification",
-        extra={
+        model_type=model_type,
+        extra=extra
+        | {
             "calibration_rule": calibration.rule,
             "bank_size": len(bank),
             "working_size": list(size),
@@ -251,8 +377,22 @@ def _predict_test(
 
     predictions = model.predict_many([checked(item) for item in test], [item.ref for item in test])
     for prediction in predictions:
-        prediction.anomaly_map = None  # the service stores metrics, not maps; keep results small
+        prediction.anomaly_map = None  # the service stores metrics and masks, not heatmaps
     return predictions
+
+
+def _pixel_metrics(
+    test: Sequence[LabeledImage], predictions: Sequence[ImagePrediction], class_names: Sequence[str]
+) -> list[dict[str, object]]:
+    metrics = PixelMetrics(class_names)
+    for item, prediction in zip(test, predictions, strict=True):
+        if item.load_mask is None or prediction.class_mask is None:
+            continue  # an anomaly without a mask has no pixel truth
+        truth = item.load_mask()
+        if truth.shape != prediction.class_mask.shape:
+            raise TrainingDataError(f"The mask of {item.ref} does not have the size of its image.")
+        metrics.add(truth, prediction.class_mask)
+    return metrics.result()
 
 
 def _parameters(num_train: int, num_normals: int) -> dict[str, object]:
@@ -267,6 +407,8 @@ def _parameters(num_train: int, num_normals: int) -> dict[str, object]:
         "smooth_sigma": SMOOTH_SIGMA,
         "border_cells": BORDER_CELLS,
         "num_folds": NUM_FOLDS,
+        "patch_classifier_weight_decay": WEIGHT_DECAY,
+        "max_background_patches": MAX_BACKGROUND_PATCHES,
     }
 
 

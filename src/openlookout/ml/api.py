@@ -29,8 +29,9 @@ class ImagePrediction:
     is_anomalous: bool
     confidence: float  # confidence in is_anomalous, 0-1
     score: float  # raw anomaly score (higher = more anomalous)
-    # Patch-distance map on the feature grid (stride 8 of the working resolution); upsample
-    # with ``ml.scoring.upsample_map`` for heatmaps. None when the caller did not ask for it.
+    # Calibrated heatmap, (H, W) float32 in [0, 1] at the input image size, from the same
+    # forward pass as the decision; values above 0.5 are anomalous (segmentation: at the pixel
+    # threshold; classification: at the image threshold). None in TrainResult.predictions.
     anomaly_map: np.ndarray | None = None
     # Segmentation models: (H, W) uint8 class indices at the input size (0 = background,
     # k = class_names[k-1]); None for classification models.
@@ -61,5 +62,9 @@ class TrainingDataError(ValueError):
 #                       device: str | None = None,
 #                       progress: Callable[[str], None] | None = None) -> TrainResult
 #   load_anomaly_model(model_dir: Path, device: str | None = None) -> AnomalyModel
-#   AnomalyModel.predict(image: np.ndarray) -> ImagePrediction
+#   AnomalyModel.predict(image: np.ndarray, ref: str = "") -> ImagePrediction
+#   AnomalyModel.predict_many(loaders, refs) -> list[ImagePrediction]
+#   AnomalyModel.model_type -> "classification" | "segmentation"
+#   AnomalyModel.class_names -> list[str]  (segmentation; class_mask value k = class_names[k-1])
+#   AnomalyModel.image_size -> (height, width) of the training images
 __all__ = ["ImagePrediction", "LabeledImage", "Path", "TrainResult", "TrainingDataError"]

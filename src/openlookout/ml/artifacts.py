@@ -7,6 +7,9 @@ Layout (``FORMAT_VERSION`` 1):
   confidence scale, rule, held-out score distributions for later retuning).
 - ``memory_bank.npy``: float32 (bank size, 256) coreset of normal patch features.
 - ``projection.npy``: float32 (912, 256) random projection applied to backbone features.
+- Segmentation models only: ``model.json`` holds ``"segmentation": {"pixel_threshold"}``
+  and ``patch_classifier.npz`` the patch classifier's float32 arrays ``mean``, ``std``
+  (257,), ``weights`` (257, classes + 1) and ``bias`` (classes + 1,); see ``segmentation.py``.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ import numpy as np
 
 from openlookout.ml.backbone import backbone_versions, weights_sha256
 from openlookout.ml.calibration import Calibration
+from openlookout.ml.segmentation import PatchClassifier
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "model.json"
 BANK_FILE = "memory_bank.npy"
 PROJECTION_FILE = "projection.npy"
+CLASSIFIER_FILE = "patch_classifier.npz"
 
 
 def code_version() -> str:
@@ -32,6 +37,12 @@ def code_version() -> str:
         return version("openlookout")
     except PackageNotFoundError:
         return "unknown"
+
+
+@dataclass(frozen=True)
+class SegmentationHead:
+    pixel_threshold: float  # P(anomaly) above which a pixel of an anomalous image is anomalous
+    classifier: PatchClassifier
 
 
 @dataclass
@@ -44,6 +55,7 @@ class ModelArtifacts:
     model_type: str = "classification"
     class_names: list[str] = field(default_factory=list)
     parameters: dict[str, object] = field(default_factory=dict)  # informative: how it was built
+    segmentation: SegmentationHead | None = None
 
 
 def save_artifacts(model_dir: Path, artifacts: ModelArtifacts) -> None:
@@ -61,6 +73,10 @@ def save_artifacts(model_dir: Path, artifacts: ModelArtifacts) -> None:
         "parameters": artifacts.parameters,
         "calibration": artifacts.calibration.to_dict(),
     }
+    if artifacts.segmentation is not None:
+        c = artifacts.segmentation.classifier
+        np.savez(model_dir / CLASSIFIER_FILE, mean=c.mean, std=c.std, weights=c.weights, bias=c.bias)
+        config["segmentation"] = {"pixel_threshold": artifacts.segmentation.pixel_threshold}
     # Written last, so a folder with model.json is complete.
     (model_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
 
@@ -85,4 +101,16 @@ def load_artifacts(model_dir: Path) -> ModelArtifacts:
         model_type=str(config["model_type"]),
         class_names=[str(c) for c in config["class_names"]],
         parameters=dict(config.get("parameters", {})),
+        segmentation=_load_segmentation(model_dir, config.get("segmentation")),
+    )
+
+
+def _load_segmentation(model_dir: Path, config: dict[str, object] | None) -> SegmentationHead | None:
+    if config is None:
+        return None
+    with np.load(model_dir / CLASSIFIER_FILE) as data:
+        arrays = {name: data[name] for name in ("mean", "std", "weights", "bias")}
+    return SegmentationHead(
+        pixel_threshold=float(config["pixel_threshold"]),  # type: ignore[arg-type]
+        classifier=PatchClassifier(**{k: v.astype(np.float32) for k, v in arrays.items()}),
     )

@@ -54,3 +54,14 @@ def upsample_map(amap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     height, width = size
     image = Image.fromarray(amap.astype(np.float32), mode="F")
     return np.asarray(image.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
+
+
+def calibrated_heatmap(amap: np.ndarray, threshold: float, scale: float, size: tuple[int, int]) -> np.ndarray:
+    """(H, W) float32 heatmap in [0, 1] at ``size``: 0.5 exactly at ``threshold``.
+
+    Same shape as the image confidence (``calibration.confidence``) but signed:
+    0.5 + 0.5 * tanh((value - threshold) / scale), so values above 0.5 are the anomalous
+    pixels and the scale is comparable across models.
+    """
+    upsampled = upsample_map(amap, size)
+    return (0.5 + 0.5 * np.tanh((upsampled - threshold) / scale)).astype(np.float32)

@@ -4,15 +4,25 @@
 metrics; ``<Prefix>EvaluationManifest-<project>-<version>.json`` holds one
 JSON line per test image with its ground truth and the model's prediction.
 The prefix is concatenated directly: clients build these keys themselves.
+
+Segmentation models also write each test image's predicted mask as an RGB PNG
+(background black, class k in its manifest colour) under
+``<Prefix>EvaluationMasks-<project>-<version>/<bucket>/<key>.png`` and reference it
+from the image's line as ``anomaly-mask-ref-detected`` with a colour map in
+``anomaly-mask-ref-detected-metadata`` (how L4V shows these is undocumented).
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
+from PIL import Image
 
 from openlookout.blobs.base import BlobStore
 from openlookout.jobs.base import JobFailed
@@ -21,6 +31,8 @@ from openlookout.ml.api import ImagePrediction, TrainResult
 CLASSIFICATION_METRICS = ("ROCAUC", "AveragePrecision", "Precision", "Recall", "F1Score")
 PIXEL_METRICS = "PixelAnomalyClassMetrics"
 PIXEL_METRIC_FIELDS = ("ClassName", "Precision", "Recall", "F1Score", "AIOU")
+MASK_BACKGROUND = ("BACKGROUND", "#000000")
+DETECTED_MASK_KEY = "anomaly-mask-ref-detected"
 
 
 @dataclass(frozen=True)
@@ -42,8 +54,23 @@ class EvaluationTarget:
         return f"{self.prefix}EvaluationManifest-{self.project_name}-{self.model_version}.json"
 
     @property
+    def masks_prefix(self) -> str:
+        return f"{self.prefix}EvaluationMasks-{self.project_name}-{self.model_version}/"
+
+    def mask_key(self, source_ref: str) -> str:
+        return self.masks_prefix + source_ref.removeprefix("s3://") + ".png"
+
+    @property
     def job_name(self) -> str:
         return f"openlookout-evaluation-{self.project_name}-{self.model_version}"
+
+
+@dataclass(frozen=True)
+class ClassColour:
+    """An anomaly class and its hex colour as the manifest wrote it."""
+
+    name: str
+    hex_color: str
 
 
 @dataclass(frozen=True)
@@ -92,6 +119,7 @@ def evaluation_manifest_lines(
     tests: Sequence[EvaluatedImage],
     predictions: Sequence[ImagePrediction],
     end: datetime,
+    classes: Sequence[ClassColour] = (),
 ) -> list[dict[str, Any]]:
     if len(tests) != len(predictions):
         raise ValueError(f"{len(tests)} test images but {len(predictions)} predictions")
@@ -111,8 +139,35 @@ def evaluation_manifest_lines(
             "project-name": target.project_name,
             "model-version": str(target.model_version),
         }
+        if prediction.class_mask is not None:
+            line[DETECTED_MASK_KEY] = f"s3://{target.bucket}/{target.mask_key(line['source-ref'])}"
+            line[DETECTED_MASK_KEY + "-metadata"] = {
+                "internal-color-map": _colour_map(classes),
+                "type": "groundtruth/semantic-segmentation",
+                **{k: v for k, v in line["anomaly-label-detected-metadata"].items() if k not in _LABEL_ONLY},
+            }
         lines.append(line)
     return lines
+
+
+# Fields of the label prediction's metadata that do not apply to the mask prediction.
+_LABEL_ONLY = {"class-name", "confidence", "type"}
+
+
+def _colour_map(classes: Sequence[ClassColour]) -> dict[str, dict[str, str]]:
+    entries = [ClassColour(*MASK_BACKGROUND), *classes]
+    return {str(k): {"class-name": c.name, "hex-color": c.hex_color} for k, c in enumerate(entries)}
+
+
+def mask_png(class_mask: np.ndarray, classes: Sequence[ClassColour]) -> bytes:
+    """Paint an (H, W) class-index mask: 0 black, k in ``classes[k-1]``'s colour."""
+    palette = np.zeros((256, 3), dtype=np.uint8)
+    for k, item in enumerate(classes, start=1):
+        value = int(item.hex_color[1:], 16)
+        palette[k] = ((value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF)
+    out = io.BytesIO()
+    Image.fromarray(palette[class_mask]).save(out, format="PNG")
+    return out.getvalue()
 
 
 def require_output_bucket(blobs: BlobStore, bucket: str) -> None:
@@ -129,13 +184,21 @@ def write_evaluation_files(
     result: TrainResult,
     tests: Sequence[EvaluatedImage],
     end: datetime,
+    classes: Sequence[ClassColour] = (),
 ) -> tuple[str, str]:
-    """Write both files (atomic puts, so a re-run overwrites); returns (result key, manifest key)."""
+    """Write both files (atomic puts, so a re-run overwrites); returns (result key, manifest key).
+
+    ``classes`` are the segmentation classes in class-index order, for the predicted masks.
+    """
     require_output_bucket(blobs, target.bucket)
+    lines = evaluation_manifest_lines(target, tests, result.predictions, end, classes)
+    for test, prediction in zip(tests, result.predictions, strict=True):
+        if prediction.class_mask is not None:
+            key = target.mask_key(test.line["source-ref"])
+            blobs.put(target.bucket, key, mask_png(prediction.class_mask, classes), content_type="image/png")
     result_body = json.dumps(evaluation_result(target, result, end), indent=2).encode()
     manifest_body = "".join(
-        json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n"
-        for line in evaluation_manifest_lines(target, tests, result.predictions, end)
+        json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in lines
     ).encode()
     blobs.put(target.bucket, target.result_key, result_body, content_type="application/json")
     blobs.put(target.bucket, target.manifest_key, manifest_body, content_type="application/json")

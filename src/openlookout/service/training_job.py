@@ -15,7 +15,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,11 +39,13 @@ from openlookout.manifests.validate import SAME_DIMENSIONS_MESSAGE
 from openlookout.ml.api import LabeledImage, TrainingDataError
 from openlookout.service.dataset_jobs import FETCH_WORKERS, read_image_object
 from openlookout.service.evaluation_files import (
+    ClassColour,
     EvaluatedImage,
     EvaluationTarget,
     require_output_bucket,
     write_evaluation_files,
 )
+from openlookout.service.models import SEPARATE_TEST, SEPARATE_TRAIN, SINGLE_DATASET
 from openlookout.store.db import write_session
 from openlookout.store.tables import Dataset, DatasetEntry, Job, Model, Project, utcnow
 
@@ -53,11 +55,15 @@ log = logging.getLogger(__name__)
 SPLIT_TEST_FRACTION = 0.2
 SPLIT_SEED = 20201120
 TRAINED_MESSAGE = "Training completed successfully."
+# Written into the artefact folder: the segmentation classes and their colours, in class-index order.
+LABELS_FILE = "labels.json"
 
 # Minimum labeled images (spec A.5.2): (normal, anomaly, per anomaly label for segmentation).
-MINIMUMS_SINGLE_DATASET = (20, 10, 20)
-MINIMUMS_SEPARATE_TRAIN = (10, 0, 10)
-MINIMUMS_SEPARATE_TEST = (10, 10, 10)
+# CreateModel checks them synchronously (service/models.py); the job checks again because the
+# datasets may have been updated since. One source for the numbers.
+MINIMUMS_SINGLE_DATASET = astuple(SINGLE_DATASET)
+MINIMUMS_SEPARATE_TRAIN = astuple(SEPARATE_TRAIN)
+MINIMUMS_SEPARATE_TEST = astuple(SEPARATE_TEST)
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,12 @@ class TrainModelHandler:
                 )
             except TrainingDataError as exc:
                 raise JobFailed(str(exc)) from None
+            classes = (
+                class_colours(plan.train + plan.test, class_names)
+                if result.model_type == "segmentation"
+                else []
+            )
+            write_labels_file(model_dir, classes)
             _upload_folder(ctx.blobs, model_dir, internal, artifact_prefix)
         end = utcnow()
         target = EvaluationTarget(
@@ -137,7 +149,7 @@ class TrainModelHandler:
             model_arn=plan.model_arn,
         )
         evaluated = [EvaluatedImage(line=e.line, created_at=e.created_at) for e in plan.test]
-        result_key, manifest_key = write_evaluation_files(ctx.blobs, target, result, evaluated, end)
+        result_key, manifest_key = write_evaluation_files(ctx.blobs, target, result, evaluated, end, classes)
         with write_session(ctx.sessions) as session:
             model = session.get(Model, model_id)
             if model is None:
@@ -245,6 +257,34 @@ def segmentation_classes(train: Sequence[TrainingEntry], test: Sequence[Training
     if not any(e.mask_ref and e.anomaly_classes for e in train):
         return []
     return sorted({name for e in [*train, *test] for name in e.anomaly_classes})
+
+
+def class_colours(entries: Sequence[TrainingEntry], class_names: Sequence[str]) -> list[ClassColour]:
+    """Each class's colour as the manifest first wrote it (case kept), in ``class_names`` order."""
+    found: dict[str, str] = {}
+    for entry in entries:
+        raw = _raw_colour_map(entry.line)
+        for colour in entry.color_map:  # parsed: BACKGROUND known, colours lower-cased
+            if colour.is_background or colour.class_name in found:
+                continue
+            found[colour.class_name] = raw.get(colour.hex_color, colour.hex_color)
+    return [ClassColour(name=name, hex_color=found.get(name, "#000000")) for name in class_names]
+
+
+def _raw_colour_map(line: dict[str, Any]) -> dict[str, str]:
+    """lower-case colour -> the colour as written, from a stored line's mask metadata."""
+    metadata = line.get("anomaly-mask-ref-metadata")
+    color_map = metadata.get("internal-color-map") if isinstance(metadata, dict) else None
+    if not isinstance(color_map, dict):
+        return {}
+    written = (item.get("hex-color") for item in color_map.values() if isinstance(item, dict))
+    return {colour.lower(): colour for colour in written if isinstance(colour, str)}
+
+
+def write_labels_file(model_dir: Path, classes: Sequence[ClassColour]) -> None:
+    """``labels.json``: ``{"classes": [{"name", "color"}]}``; empty for classification models."""
+    content = {"classes": [{"name": c.name, "color": c.hex_color} for c in classes]}
+    (model_dir / LABELS_FILE).write_text(json.dumps(content, indent=2, ensure_ascii=False))
 
 
 def check_minimums(plan: TrainingPlan) -> None:

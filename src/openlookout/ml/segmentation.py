@@ -1,0 +1,169 @@
+"""Segmentation head: which pixels are anomalous, and which anomaly class each one shows.
+
+Patch classifier: a softmax regression over {background, class 1..K} on each patch's
+feature vector plus its anomaly-map value (standardised). Targets are soft: the share of
+each class in the patch's 8x8 cell of the training mask, so thin defects still teach it.
+Training patches come from the training images that have masks (normals count as all
+background); pure-background patches are subsampled to ``MAX_BACKGROUND_PATCHES`` to bound
+the cost. The memory bank's distance alone is blurry (crumbs, edges and texture all score
+high); the supervised classifier learns what the labelled defects look like, while the
+distance feature keeps it anchored to "unlike the normal images".
+
+Pixel decision: P(anomaly) = 1 - P(background), upsampled bilinearly to the input size. A
+pixel is anomalous when P(anomaly) exceeds the pixel threshold *and* the image is
+anomalous, so the mask never contradicts a "normal" answer. The pixel threshold maximises
+pixel F1 (anomaly vs background, all classes together) over held-out training images:
+each fold's classifier is trained without that fold's images and scores them, with their
+held-out anomaly maps and image decisions. Test labels are never used. Each anomalous
+pixel takes the most probable anomaly class of its patch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from openlookout.ml.backbone import FINE_STRIDE
+from openlookout.ml.imaging import resize_mask
+from openlookout.ml.scoring import upsample_map
+from openlookout.ml.softmax_regression import fit_softmax
+
+# L2 penalty on the (standardised) weights, relative to the mean cross-entropy.
+WEIGHT_DECAY = 1e-3
+MAX_ITERATIONS = 100
+# Pure-background training patches kept at most (all patches touching a defect are kept).
+MAX_BACKGROUND_PATCHES = 10_000
+
+
+@dataclass(frozen=True)
+class PatchClassifier:
+    """Softmax regression on [patch feature, anomaly-map value]; column 0 is background."""
+
+    mean: np.ndarray  # (D + 1,) standardisation
+    std: np.ndarray  # (D + 1,)
+    weights: np.ndarray  # (D + 1, K + 1)
+    bias: np.ndarray  # (K + 1,)
+
+    def probabilities(self, features: np.ndarray, amap: np.ndarray) -> np.ndarray:
+        """(rows, cols, D) features and (rows, cols) map -> (rows, cols, K + 1) class probabilities."""
+        x = (_inputs(features, amap) - self.mean) / self.std
+        logits = x @ self.weights + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        return p.reshape(*amap.shape, -1).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class PatchSample:
+    """One training image for the classifier: its patches, anomaly map and mask."""
+
+    features: np.ndarray  # (rows, cols, D)
+    amap: np.ndarray  # (rows, cols), held out from the bank that scores it
+    mask: np.ndarray  # (H, W) class indices at the working resolution
+
+
+def _inputs(features: np.ndarray, amap: np.ndarray) -> np.ndarray:
+    flat = features.reshape(-1, features.shape[-1])
+    return np.concatenate([flat, amap.reshape(-1, 1)], axis=1).astype(np.float32)
+
+
+def cell_fractions(mask: np.ndarray, grid: tuple[int, int], num_classes: int) -> np.ndarray:
+    """(rows, cols, num_classes + 1) share of each class (0 = background) in each patch cell."""
+    rows, cols = grid
+    cells = mask[: rows * FINE_STRIDE, : cols * FINE_STRIDE].reshape(rows, FINE_STRIDE, cols, FINE_STRIDE)
+    one_hot = cells[..., None] == np.arange(num_classes + 1, dtype=mask.dtype)
+    return one_hot.mean(axis=(1, 3))
+
+
+def _training_set(
+    samples: Sequence[PatchSample], num_classes: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    inputs, targets = [], []
+    for sample in samples:
+        inputs.append(_inputs(sample.features, sample.amap))
+        fractions = cell_fractions(sample.mask, sample.amap.shape, num_classes)
+        targets.append(fractions.reshape(-1, num_classes + 1))
+    x = np.concatenate(inputs)
+    y = np.concatenate(targets).astype(np.float32)
+    background = np.flatnonzero(y[:, 0] == 1.0)
+    if len(background) > MAX_BACKGROUND_PATCHES:
+        dropped = rng.choice(background, size=len(background) - MAX_BACKGROUND_PATCHES, replace=False)
+        keep = np.ones(len(x), dtype=bool)
+        keep[dropped] = False
+        x, y = x[keep], y[keep]
+    return x, y
+
+
+def fit_patch_classifier(samples: Sequence[PatchSample], num_classes: int, seed: int = 0) -> PatchClassifier:
+    """Soft-target softmax regression on the standardised (subsampled) patches."""
+    x, y = _training_set(samples, num_classes, np.random.default_rng(seed))
+    mean = x.mean(axis=0)
+    std = np.maximum(x.std(axis=0), 1e-6)
+    weights, bias = fit_softmax((x - mean) / std, y, WEIGHT_DECAY, max_iterations=MAX_ITERATIONS)
+    return PatchClassifier(
+        mean=mean.astype(np.float32), std=std.astype(np.float32), weights=weights, bias=bias
+    )
+
+
+def anomaly_probability(probabilities: np.ndarray) -> np.ndarray:
+    """(rows, cols) probability that a patch shows any anomaly class."""
+    return (1.0 - probabilities[..., 0]).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class HeldOutImage:
+    """One training image scored by a model that did not see it."""
+
+    pmap: np.ndarray  # (rows, cols) anomaly probability
+    is_anomalous: bool  # the held-out image decision at the image threshold
+    mask: np.ndarray  # (H, W) class indices at the working resolution
+
+
+def pixel_threshold(images: Sequence[HeldOutImage], working: tuple[int, int]) -> float | None:
+    """Probability that maximises pixel F1 over the held-out images; None without anomalous pixels."""
+    scores, labels = [], []
+    for image in images:
+        truth = image.mask.reshape(-1) > 0
+        if image.is_anomalous:
+            values = upsample_map(image.pmap, working).reshape(-1)
+        else:
+            values = np.full(truth.shape, -np.inf, dtype=np.float32)  # gated: never anomalous
+        scores.append(values)
+        labels.append(truth)
+    if not scores:
+        return None
+    s = np.concatenate(scores)
+    y = np.concatenate(labels)
+    num_pos = int(y.sum())
+    if num_pos == 0:
+        return None
+    order = np.argsort(-s, kind="stable")
+    s, y = s[order], y[order]
+    # Cut after position i: pixels 0..i are predicted anomalous. Only cut between distinct values.
+    f1 = 2 * np.cumsum(y) / (np.arange(1, len(s) + 1) + num_pos)
+    distinct = np.r_[s[1:] != s[:-1], False] & np.isfinite(s)
+    if not distinct.any():
+        return None
+    candidates = np.flatnonzero(distinct)
+    best = candidates[np.argmax(f1[candidates])]
+    return float((s[best] + s[best + 1]) / 2.0) if np.isfinite(s[best + 1]) else float(s[best]) - 1e-6
+
+
+def probability_heatmap(pmap: np.ndarray, threshold: float, size: tuple[int, int]) -> np.ndarray:
+    """(H, W) float32 in [0, 1]: P(anomaly) rescaled piecewise-linearly so ``threshold`` maps to 0.5."""
+    p = np.clip(upsample_map(pmap, size), 0.0, 1.0)
+    t = min(max(threshold, 1e-6), 1.0 - 1e-6)
+    return np.where(p <= t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1.0 - t)).astype(np.float32)
+
+
+def class_mask(
+    heatmap: np.ndarray, anomalous_image: bool, probabilities: np.ndarray, size: tuple[int, int]
+) -> np.ndarray:
+    """(H, W) uint8 class indices where the heatmap is above 0.5: the patch's most probable class."""
+    if not anomalous_image:
+        return np.zeros(size, dtype=np.uint8)
+    cells = (probabilities[..., 1:].argmax(axis=-1) + 1).astype(np.uint8)
+    return np.where(heatmap > 0.5, resize_mask(cells, size), 0).astype(np.uint8)
