@@ -25,7 +25,7 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
 def _print_banner(settings: Settings, access_key_id: str, secret: str) -> None:
     url = settings.endpoint_url
     print(
-        f"openlookout {_version()} serving Lookout for Vision and S3 on {url}\n"
+        f"openlookout {_version()} serving Lookout for Vision, Rekognition Custom Labels and S3 on {url}\n"
         f"  data: {settings.data_dir.resolve()}  metadata: {settings.resolved_database_url}\n\n"
         "Point the AWS CLI / SDKs at it:\n"
         f"  export AWS_ENDPOINT_URL={url}\n"

@@ -96,6 +96,22 @@ GREENGRASS = {
         "ComponentName": "{run}-component",
     }
 }
+GG_OUTPUT = "ModelPackagingDescription.ModelPackagingOutputDetails.Greengrass."
+GREENGRASS_DEVICE_WITH_OPTIONS = {
+    "Greengrass": {
+        "TargetDevice": "jetson_xavier",
+        "CompilerOptions": '{{"mcpu": "cortex-a72"}}',  # braces doubled: resolve() formats strings
+        "S3OutputLocation": {"Bucket": "{bucket}", "Prefix": "{run}/packages/"},
+        "ComponentName": "{run}-component-device",
+    }
+}
+GREENGRASS_NVIDIA_NO_OPTIONS = {
+    "Greengrass": {
+        "TargetPlatform": {"Os": "LINUX", "Arch": "ARM64", "Accelerator": "NVIDIA"},
+        "S3OutputLocation": {"Bucket": "{bucket}", "Prefix": "{run}/packages/"},
+        "ComponentName": "{run}-component-nvidia",
+    }
+}
 
 
 def ok(id_: str, op: str, params: dict[str, Any], status: int, *checks: Check) -> Call:
@@ -611,14 +627,62 @@ STEPS: list[Step] = [
         until=(("eq", "ModelDescription.Status", "TRAINED"),),
         timeout_s=120.0,
     ),
-    # --- Packaging: refused as not available in this release (never faked, never a 500)
-    err(
-        "StartModelPackagingJob:packaging-not-available",
+    # --- Packaging: a real job on the trained model (edge package in S3), then its errors
+    ok(
+        "ListModelPackagingJobs:before-start",
+        "list_model_packaging_jobs",
+        {"ProjectName": T},
+        200,
+        ("lacks", "ModelPackagingJobs", {"JobName": "{run}-job"}),
+    ),
+    ok(
+        "StartModelPackagingJob:ok",
         "start_model_packaging_job",
         {"ProjectName": T, "ModelVersion": TV, "JobName": "{run}-job", "Configuration": GREENGRASS},
-        "ValidationException",
-        400,
-        msg=("not available",),
+        200,
+        ("eq", "JobName", "{run}-job"),
+    ),
+    conflict(
+        "StartModelPackagingJob:component-version-taken",
+        "start_model_packaging_job",
+        {"ProjectName": T, "ModelVersion": TV, "JobName": "{run}-job-2", "Configuration": GREENGRASS},
+        "MODEL_PACKAGE_JOB",
+    ),
+    invalid(
+        "StartModelPackagingJob:compiler-options-with-device",
+        "start_model_packaging_job",
+        {"ProjectName": T, "ModelVersion": TV, "Configuration": GREENGRASS_DEVICE_WITH_OPTIONS},
+        "CompilerOptions",
+    ),
+    invalid(
+        "StartModelPackagingJob:nvidia-without-options",
+        "start_model_packaging_job",
+        {"ProjectName": T, "ModelVersion": TV, "Configuration": GREENGRASS_NVIDIA_NO_OPTIONS},
+        "CompilerOptions",
+    ),
+    Wait(
+        "DescribeModelPackagingJob:job-finishes",
+        "describe_model_packaging_job",
+        {"ProjectName": T, "JobName": "{run}-job"},
+        until=(("in", "ModelPackagingDescription.Status", ["SUCCEEDED", "FAILED"]),),
+        timeout_s=300.0,
+    ),
+    ok(
+        "DescribeModelPackagingJob:succeeded",
+        "describe_model_packaging_job",
+        {"ProjectName": T, "JobName": "{run}-job"},
+        200,
+        ("eq", "ModelPackagingDescription.Status", "SUCCEEDED"),
+        ("eq", "ModelPackagingDescription.ModelPackagingMethod", "Greengrass"),
+        ("eq", GG_OUTPUT + "ComponentName", "{run}-component"),
+        ("eq", GG_OUTPUT + "ComponentVersion", TV + ".0.0"),
+    ),
+    ok(
+        "ListModelPackagingJobs:lists-job",
+        "list_model_packaging_jobs",
+        {"ProjectName": T},
+        200,
+        ("contains", "ModelPackagingJobs", {"JobName": "{run}-job", "Status": "SUCCEEDED"}),
     ),
     invalid(
         "StartModelPackagingJob:bad-job-name",
@@ -656,13 +720,6 @@ STEPS: list[Step] = [
         "DescribeModelPackagingJob:denied",
         "describe_model_packaging_job",
         {"ProjectName": T, "JobName": "job"},
-    ),
-    ok(
-        "ListModelPackagingJobs:empty",
-        "list_model_packaging_jobs",
-        {"ProjectName": T},
-        200,
-        ("eq", "ModelPackagingJobs", []),
     ),
     missing(
         "ListModelPackagingJobs:missing-project",

@@ -1,10 +1,10 @@
-"""Hosting and packaging operations before hosting lands: real errors, never fake successes."""
+"""Hosting and packaging calls on a trained, not hosted model: real errors, never fake successes."""
 
 from __future__ import annotations
 
 import pytest
 
-from openlookout.errors import ConflictError, NotFoundError, NotSupportedError
+from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
 from openlookout.service.lookoutvision import LookoutVisionService
 
 from .conftest import OUTPUT, make_trainable_project, set_model_fields
@@ -37,8 +37,9 @@ def test_not_hosted_model_conflicts(trained: LookoutVisionService) -> None:
         trained.stop_model("p", "1")
 
 
-def test_packaging_is_not_supported_yet(trained: LookoutVisionService) -> None:
-    with pytest.raises(NotSupportedError, match="not available"):
+def test_packaging_validates_the_configuration(trained: LookoutVisionService) -> None:
+    # Full packaging coverage lives in tests/packaging; here only the facade's delegation.
+    with pytest.raises(InvalidInputError, match="exactly one of TargetDevice and TargetPlatform"):
         trained.start_model_packaging_job("p", "1", configuration={"Greengrass": {}})
 
 

@@ -9,23 +9,24 @@ for every client: ``/2020-11-20/...`` is Lookout for Vision (rest-json),
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from openlookout.api.auth import Authenticator, CredentialStore
 from openlookout.api.context import AppContext
 from openlookout.api.lookoutvision import handle_lookoutvision
+from openlookout.api.rekognition import handle_rekognition
 from openlookout.api.s3 import handle_s3
 from openlookout.blobs.factory import create_blob_store
 from openlookout.config import Settings
 from openlookout.jobs.runner import LocalJobRunner
 from openlookout.kms.keyring import Keyring
+from openlookout.service.custom_labels.facade import CustomLabelsService
 from openlookout.service.lookoutvision import LookoutVisionService
 from openlookout.store.db import open_database
 
@@ -44,22 +45,14 @@ def build_context(settings: Settings) -> tuple[AppContext, LocalJobRunner]:
     runner = LocalJobRunner(settings, sessions)
     service = LookoutVisionService(settings, sessions, blobs, keyring, runner)
     authenticator = Authenticator(CredentialStore.load(settings), settings.region)
-    ctx = AppContext(settings=settings, authenticator=authenticator, blobs=blobs, lookoutvision=service)
-    return ctx, runner
-
-
-def _rekognition_not_available(request: Request) -> Response:
-    target = request.headers.get("x-amz-target", "")
-    return JSONResponse(
-        {
-            "__type": "UnknownOperationException",
-            "message": f"{target or 'This operation'} is not available: Rekognition Custom Labels "
-            "is not served by this release of openlookout.",
-        },
-        status_code=400,
-        media_type="application/x-amz-json-1.1",
-        headers={"x-amzn-RequestId": str(uuid.uuid4())},
+    ctx = AppContext(
+        settings=settings,
+        authenticator=authenticator,
+        blobs=blobs,
+        lookoutvision=service,
+        rekognition=CustomLabelsService(settings, sessions, blobs, runner),
     )
+    return ctx, runner
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -84,7 +77,7 @@ def create_app(settings: Settings) -> Starlette:
         if path.startswith(L4V_PREFIX):
             return await handle_lookoutvision(request, ctx)
         if request.method == "POST" and path == "/" and "x-amz-target" in request.headers:
-            return _rekognition_not_available(request)
+            return await handle_rekognition(request, ctx)
         return await handle_s3(request, ctx)
 
     routes = [

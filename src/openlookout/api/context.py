@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from openlookout.api.auth import Authenticator
     from openlookout.blobs.base import BlobStore
     from openlookout.config import Settings
+    from openlookout.service.custom_labels.facade import CustomLabelsService
     from openlookout.service.lookoutvision import LookoutVisionService
 
 
@@ -18,3 +19,5 @@ class AppContext:
     authenticator: Authenticator
     blobs: BlobStore
     lookoutvision: LookoutVisionService
+    # Optional so contexts built for the other protocols alone (tests) need not make one.
+    rekognition: CustomLabelsService | None = None

@@ -20,7 +20,8 @@ from openlookout.hosting.base import ModelInfo
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LOADER = "openlookout.ml.anomaly:load_anomaly_model"
+# onnxruntime on CPU hosts, PyTorch on GPU hosts (see export/hosted.py).
+DEFAULT_LOADER = "openlookout.export.hosted:load_hosted_model"
 
 
 def _import_loader(spec: str) -> Any:

@@ -19,6 +19,11 @@ BUILTIN_HANDLERS: dict[str, tuple[str, str]] = {
     "import_dataset": ("openlookout.service.dataset_jobs", "ImportDatasetHandler"),
     "update_dataset": ("openlookout.service.dataset_jobs", "UpdateDatasetHandler"),
     "train_model": ("openlookout.service.training_job", "TrainModelHandler"),
+    "cl_import_dataset": (
+        "openlookout.service.custom_labels.dataset_job",
+        "ImportCustomLabelsDatasetHandler",
+    ),
+    "package_model": ("openlookout.service.packaging", "PackageModelHandler"),
 }
 
 _registry: dict[str, JobHandler] = {}

@@ -1,4 +1,4 @@
-"""Model hosting (StartModel, StopModel, DetectAnomalies; spec A.4, A.7, A.8) and edge packaging.
+"""Model hosting (StartModel, StopModel, DetectAnomalies; spec A.4, A.7, A.8).
 
 Hosting lives in the server process: StartModel marks the model STARTING_HOSTING, downloads
 its artefacts and starts its inference units on a background thread, then HOSTED (or
@@ -6,7 +6,7 @@ HOSTING_FAILED with the reason). StopModel: HOSTED → STOPPING_HOSTING → TRAI
 database keeps the desired state, so a restarted server starts HOSTED and STARTING_HOSTING
 models again and settles STOPPING_HOSTING ones as TRAINED (docs/hosting.md).
 
-Packaging is still refused with NotSupportedError rather than faked.
+Edge packaging lives in service/packaging.py.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
-from openlookout.errors import ConflictError, InvalidInputError, NotFoundError, NotSupportedError
+from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.hosting.base import HostingError, ModelHost
 from openlookout.hosting.images import check_content_type, decode_request_image
 from openlookout.hosting.results import AnomalyLabel, detect_anomaly_result, read_labels
-from openlookout.service import pagination
 from openlookout.service.idempotency import run_once, scope_for
 from openlookout.service.models import get_model
 from openlookout.service.projects import get_project
@@ -47,7 +46,6 @@ MESSAGES = {
     STOPPING: "The model is stopping.",
     TRAINED: "Training completed successfully.",  # as after training: stopping undoes starting
 }
-PACKAGING_UNAVAILABLE = "Model packaging jobs are not available in this release of openlookout."
 PREDICT_TIMEOUT_S = 120.0
 
 
@@ -246,32 +244,3 @@ class ModelHosting:
         self._labels.pop(key, None)
         self.host.stop(key)
         shutil.rmtree(self._artifact_dir(key), ignore_errors=True)
-
-
-def start_model_packaging_job(
-    sessions: sessionmaker[Session], project_name: str, model_version: str
-) -> dict[str, Any]:
-    _resolve_model(sessions, project_name, model_version)
-    raise NotSupportedError(PACKAGING_UNAVAILABLE)
-
-
-def describe_model_packaging_job(
-    sessions: sessionmaker[Session], project_name: str, job_name: str
-) -> dict[str, Any]:
-    with sessions() as session:
-        get_project(session, project_name)
-    raise NotFoundError(
-        f"The model packaging job {job_name} does not exist in project {project_name}.",
-        resource_type="MODEL_PACKAGE_JOB",
-        resource_id=job_name,
-    )
-
-
-def list_model_packaging_jobs(
-    sessions: sessionmaker[Session], project_name: str, next_token: str | None, max_results: int | None
-) -> dict[str, Any]:
-    pagination.page_size(max_results)
-    pagination.decode_token(next_token, {"op": "ListModelPackagingJobs", "project": project_name})
-    with sessions() as session:
-        get_project(session, project_name)
-    return {"ModelPackagingJobs": []}

@@ -17,7 +17,7 @@ from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
 from openlookout.hosting.local import LocalModelHost
 from openlookout.jobs.runner import JobSubmitter
-from openlookout.service import datasets, hosting, models, projects
+from openlookout.service import datasets, hosting, models, packaging, projects
 from openlookout.service import tags as tag_service
 from openlookout.service.models import KeyResolver
 
@@ -198,12 +198,23 @@ class LookoutVisionService:
         description: str | None = None,
         client_token: str | None = None,
     ) -> Response:
-        return hosting.start_model_packaging_job(self.sessions, project_name, model_version)
+        return packaging.start_model_packaging_job(
+            self.sessions,
+            self.settings,
+            self.blobs,
+            self.runner,
+            project_name,
+            model_version,
+            configuration,
+            job_name,
+            description,
+            client_token,
+        )
 
     def describe_model_packaging_job(self, project_name: str, job_name: str) -> Response:
-        return hosting.describe_model_packaging_job(self.sessions, project_name, job_name)
+        return packaging.describe_model_packaging_job(self.sessions, self.settings, project_name, job_name)
 
     def list_model_packaging_jobs(
         self, project_name: str, next_token: str | None = None, max_results: int | None = None
     ) -> Response:
-        return hosting.list_model_packaging_jobs(self.sessions, project_name, next_token, max_results)
+        return packaging.list_model_packaging_jobs(self.sessions, project_name, next_token, max_results)

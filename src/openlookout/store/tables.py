@@ -181,3 +181,31 @@ class Job(Base):
     project_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     dataset_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     model_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ModelPackagingJob(Base):
+    """A model packaging job (spec A.9): builds a self-contained edge package in S3."""
+
+    __tablename__ = "model_packaging_jobs"
+    __table_args__ = (
+        UniqueConstraint("project_id", "job_name"),
+        # Greengrass component versions are immutable, so a (name, version) pair is used once.
+        UniqueConstraint("component_name", "component_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    job_name: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # CREATED | RUNNING | SUCCEEDED | FAILED
+    status_message: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    packaging_method: Mapped[str] = mapped_column(String(32))
+    # The request's Configuration as JSON, echoed back by DescribeModelPackagingJob.
+    configuration: Mapped[str] = mapped_column(Text)
+    component_name: Mapped[str] = mapped_column(String(128))
+    component_version: Mapped[str] = mapped_column(String(64))
+    output_bucket: Mapped[str] = mapped_column(String(63))
+    output_prefix: Mapped[str] = mapped_column(String(1024), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

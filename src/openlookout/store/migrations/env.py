@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from openlookout.store import custom_labels_tables  # noqa: F401  (registers the CL tables)
 from openlookout.store.tables import Base
 
 config = context.config

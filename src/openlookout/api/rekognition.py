@@ -1,0 +1,93 @@
+"""HTTP entry point of the Rekognition Custom Labels API (JSON 1.1 on ``POST /``).
+
+authenticate → resolve ``X-Amz-Target`` → authorize ``rekognition:<Op>`` → parse → validate →
+call the service facade in a worker thread → serialise. Every response carries a fresh
+``x-amzn-RequestId``. Rekognition operations outside the Custom Labels subset get a 400
+that says so.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+
+from botocore.loaders import Loader
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openlookout.api.auth import AuthError
+from openlookout.api.cl_errors import UnknownTargetError, error_body
+from openlookout.api.context import AppContext
+from openlookout.api.jsonrpc import CONTENT_TYPE, parse_body, serialize_body, split_target
+from openlookout.api.lookoutvision import snake_case
+from openlookout.api.shapes.rekognition import SERVICE, SERVICE_NAME, TARGET_PREFIX
+from openlookout.api.validation import validate_input
+
+# Creating a resource with Tags needs the tagging permission too, as in AWS IAM.
+_TAGGING_CREATES = frozenset({"CreateProject", "CreateDataset", "CreateProjectVersion", "CopyProjectVersion"})
+
+
+@cache
+def all_rekognition_operations() -> frozenset[str]:
+    """Every operation of the full Rekognition API, from botocore's bundled model."""
+    try:
+        model = Loader().load_service_model(SERVICE_NAME, "service-2")
+    except Exception:  # a botocore without the model: every unknown name is simply unknown
+        return frozenset()
+    return frozenset(model["operations"])
+
+
+def resolve_operation(target: str) -> str:
+    name = split_target(target, TARGET_PREFIX)
+    if name is None:
+        raise UnknownTargetError(
+            f"X-Amz-Target {target!r} is not a Rekognition operation (expected {TARGET_PREFIX}.<Operation>)."
+        )
+    if name in SERVICE.operation_names:
+        return name
+    if name in all_rekognition_operations():
+        raise UnknownTargetError(
+            f"{name} is a Rekognition operation outside the Custom Labels subset; openlookout "
+            "serves only the Custom Labels operations."
+        )
+    raise UnknownTargetError(f"{name} is not a Rekognition operation.")
+
+
+async def handle_rekognition(request: Request, ctx: AppContext) -> Response:
+    request_id = str(uuid.uuid4())
+    operation_name: str | None = None
+    try:
+        body = await request.body()
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        principal = ctx.authenticator.authenticate(
+            request.method,
+            request.scope["raw_path"].decode(),
+            request.scope["query_string"].decode(),
+            headers,
+            body,
+        )
+        if principal.service != SERVICE_NAME:
+            raise AuthError(
+                "MALFORMED",
+                f"Credential should be scoped to correct service: '{SERVICE_NAME}'. "
+                f"The request was signed for '{principal.service}'.",
+            )
+        operation_name = resolve_operation(headers.get("x-amz-target", ""))
+        operation = SERVICE.operation_model(operation_name)
+        ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:{operation_name}")
+        params = parse_body(operation.input_shape, body)
+        if operation_name in _TAGGING_CREATES and params.get("Tags"):
+            ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:TagResource")
+        validate_input(operation.input_shape, params)
+        kwargs = {snake_case(name): value for name, value in params.items()}
+        if ctx.rekognition is None:
+            raise UnknownTargetError("Rekognition Custom Labels is not enabled on this server.")
+        method = getattr(ctx.rekognition, snake_case(operation_name))
+        result = await run_in_threadpool(method, **kwargs)
+        status, payload = 200, serialize_body(operation.output_shape, result or {})
+    except Exception as exc:
+        status, payload = error_body(exc, request_id, operation_name)
+    return Response(
+        payload, status_code=status, media_type=CONTENT_TYPE, headers={"x-amzn-RequestId": request_id}
+    )

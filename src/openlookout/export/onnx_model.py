@@ -1,0 +1,116 @@
+"""``AnomalyModel``'s interface served by onnxruntime instead of PyTorch + faiss.
+
+The decision, confidence, heatmap and segmentation mask are computed by the same
+``openlookout.ml`` functions as the PyTorch model; only the feature extraction and the
+nearest-neighbour search run in the exported graph. PyTorch stays the reference: the
+tests compare both on the cookie images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from openlookout.export.graph import DISTANCES_NAME, FEATURES_NAME, INPUT_NAME
+from openlookout.export.onnx_export import ONNX_FILE, export_graph
+from openlookout.ml.api import ImagePrediction
+from openlookout.ml.artifacts import ModelArtifacts, load_artifacts
+from openlookout.ml.features import BATCH_SIZE
+from openlookout.ml.imaging import as_rgb, resize_rgb
+from openlookout.ml.scoring import calibrated_heatmap, image_score, smooth
+from openlookout.ml.segmentation import anomaly_probability, class_mask, probability_heatmap
+
+
+def open_session(onnx_path: Path, threads: int = 0) -> ort.InferenceSession:
+    """A CPU session; ``threads`` = 0 lets onnxruntime use every core."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(onnx_path), sess_options=options, providers=["CPUExecutionProvider"])
+
+
+class OnnxAnomalyModel:
+    """Drop-in for ``ml.anomaly.AnomalyModel`` in the hosting worker."""
+
+    def __init__(self, artifacts: ModelArtifacts, session: ort.InferenceSession) -> None:
+        self.artifacts = artifacts
+        self._session = session
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return self.artifacts.image_size
+
+    @property
+    def threshold(self) -> float:
+        return self.artifacts.calibration.threshold
+
+    @property
+    def model_type(self) -> str:
+        return self.artifacts.model_type
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.artifacts.class_names)
+
+    def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, h, w, 3) uint8 at the working size -> (features, distances) from the graph."""
+        features, distances = self._session.run([FEATURES_NAME, DISTANCES_NAME], {INPUT_NAME: batch})
+        return features, distances
+
+    def predict(self, image: np.ndarray, ref: str = "") -> ImagePrediction:
+        return self.predict_many([lambda: image], [ref])[0]
+
+    def predict_many(
+        self, loaders: Sequence[Callable[[], np.ndarray]], refs: Sequence[str]
+    ) -> list[ImagePrediction]:
+        predictions: list[ImagePrediction] = []
+        for start in range(0, len(loaders), BATCH_SIZE):
+            images = [as_rgb(load()) for load in loaders[start : start + BATCH_SIZE]]
+            batch = np.stack([resize_rgb(rgb, self.artifacts.working_size) for rgb in images])
+            features, distances = self.run(batch)
+            for offset, rgb in enumerate(images):
+                size = (int(rgb.shape[0]), int(rgb.shape[1]))
+                predictions.append(
+                    self._prediction(features[offset], distances[offset], refs[start + offset], size)
+                )
+        return predictions
+
+    def _prediction(
+        self, features: np.ndarray, distances: np.ndarray, ref: str, size: tuple[int, int]
+    ) -> ImagePrediction:
+        amap = smooth(distances)
+        score = image_score(amap)
+        calibration = self.artifacts.calibration
+        is_anomalous = calibration.is_anomalous(score)
+        head = self.artifacts.segmentation
+        mask = None
+        if head is None:
+            heatmap = calibrated_heatmap(amap, calibration.threshold, calibration.scale, size)
+        else:
+            probabilities = head.classifier.probabilities(features, amap)
+            heatmap = probability_heatmap(anomaly_probability(probabilities), head.pixel_threshold, size)
+            mask = class_mask(heatmap, is_anomalous, probabilities, size)
+        return ImagePrediction(
+            ref=ref,
+            is_anomalous=is_anomalous,
+            confidence=calibration.confidence(score),
+            score=score,
+            anomaly_map=heatmap,
+            class_mask=mask,
+        )
+
+
+def load_onnx_model(model_dir: Path, device: str | None = None, threads: int = 0) -> OnnxAnomalyModel:
+    """Load ``model_dir``, exporting ``model.onnx`` into it on first use.
+
+    ``device`` is accepted for the hosting loader's signature; the session runs on the CPU
+    (GPU hosts keep the PyTorch loader).
+    """
+    artifacts = load_artifacts(Path(model_dir))
+    onnx_path = Path(model_dir) / ONNX_FILE
+    if not onnx_path.is_file():
+        export_graph(artifacts, onnx_path)
+    return OnnxAnomalyModel(artifacts, open_session(onnx_path, threads))

@@ -1,0 +1,146 @@
+"""Job ``cl_import_dataset``: fill a dataset from a manifest (CreateDataset) or apply changes
+(UpdateDatasetEntries), with the validation of spec B.4.
+
+Every line is checked (manifest rules, then the image each valid line points at) before
+anything is written; the entries and the final status are committed in one transaction,
+so a failure or a crash and re-run never leaves a half-written dataset.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+from PIL import Image, UnidentifiedImageError
+
+from openlookout.blobs.base import BlobError, BlobStore
+from openlookout.jobs.base import JobContext, JobFailed
+from openlookout.manifests.custom_labels import (
+    MAX_MANIFEST_BYTES,
+    TerminalManifestError,
+    ValidatedLine,
+    check_content_rules,
+    check_manifest_file,
+)
+from openlookout.service.custom_labels import entries
+from openlookout.service.custom_labels.datasets import (
+    CREATE_COMPLETE,
+    IMPORT_JOB_KIND,
+    SUCCESS,
+    UPDATE_COMPLETE,
+)
+from openlookout.store.custom_labels_tables import CLDataset
+from openlookout.store.db import write_session
+from openlookout.store.tables import Job, utcnow
+
+FETCH_WORKERS = 8
+# Spec B.4 image limits for training and test images.
+MAX_IMAGE_BYTES = 15 * 1024 * 1024
+MIN_IMAGE_SIDE = 64
+MAX_IMAGE_SIDE = 4096
+MAX_ASPECT_RATIO = 20
+CLIENT_ERROR = "CLIENT_ERROR"
+SERVICE_ERROR = "SERVICE_ERROR"
+
+
+def image_problem(blobs: BlobStore, source_ref: str) -> str | None:
+    """Why the image cannot be used, or None when it is a PNG/JPEG within the limits."""
+    bucket, key = source_ref[len("s3://") :].split("/", 1)
+    try:
+        size = blobs.head(bucket, key).size
+        if size > MAX_IMAGE_BYTES:
+            return f"The image {source_ref} is {size} bytes; the limit is 15 MB."
+        data = blobs.get(bucket, key)
+    except BlobError:
+        return f"The image {source_ref} does not exist or cannot be read."
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt, (width, height) = image.format, image.size
+    except (UnidentifiedImageError, OSError):
+        return f"The image {source_ref} is not a PNG or JPEG file."
+    if fmt not in ("PNG", "JPEG"):
+        return f"The image {source_ref} is {fmt}; only PNG and JPEG are supported."
+    if not (MIN_IMAGE_SIDE <= width <= MAX_IMAGE_SIDE and MIN_IMAGE_SIDE <= height <= MAX_IMAGE_SIDE):
+        return f"The image {source_ref} is {width}x{height}; each side must be 64 to 4096 pixels."
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        return f"The image {source_ref} is {width}x{height}; the aspect ratio may be at most 20:1."
+    return None
+
+
+def check_images(blobs: BlobStore, lines: list[ValidatedLine]) -> None:
+    """Attach ERROR_INVALID_IMAGE to every valid line whose image is missing or unusable."""
+    candidates = [line for line in lines if line.is_valid and line.source_ref]
+    with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+        problems = list(pool.map(lambda line: image_problem(blobs, line.source_ref or ""), candidates))
+    for line, problem in zip(candidates, problems, strict=True):
+        if problem is not None:
+            line.add_line_error("ERROR_INVALID_IMAGE", problem)
+
+
+def read_manifest(blobs: BlobStore, bucket: str, key: str) -> bytes:
+    uri = f"s3://{bucket}/{key}"
+    try:
+        if blobs.head(bucket, key).size > MAX_MANIFEST_BYTES:
+            raise JobFailed(f"ERROR_MANIFEST_SIZE_TOO_LARGE: The manifest {uri} is larger than 1 GB.")
+        return blobs.get(bucket, key)
+    except BlobError as exc:
+        raise JobFailed(
+            f"ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT: The manifest {uri} cannot be read ({exc})."
+        ) from None
+
+
+class ImportCustomLabelsDatasetHandler:
+    kind = IMPORT_JOB_KIND
+
+    def run(self, ctx: JobContext, job: Job) -> None:
+        payload = json.loads(job.payload)
+        dataset_id, mode = int(payload["dataset_id"]), payload["mode"]
+        with ctx.sessions() as session:
+            dataset = session.get(CLDataset, dataset_id)
+            if dataset is None:
+                raise JobFailed("The dataset no longer exists.")
+            if not dataset.status.endswith("_IN_PROGRESS"):
+                return  # a re-run after the final commit: nothing left to do
+        data = read_manifest(ctx.blobs, payload["bucket"], payload["key"])
+        try:
+            check = check_manifest_file(data)
+            check_images(ctx.blobs, check.lines)
+            prior: tuple[int, int, set[str]] = (0, 0, set())
+            if mode == "update":
+                replaced = {line.source_ref for line in check.lines if line.source_ref}
+                with ctx.sessions() as session:
+                    prior = entries.remaining_counts(session, dataset_id, replaced)
+            check_content_rules(check, *prior)
+        except TerminalManifestError as exc:
+            raise JobFailed(str(exc)) from None
+        with write_session(ctx.sessions) as session:
+            dataset = session.get(CLDataset, dataset_id)
+            if dataset is None:
+                raise JobFailed("The dataset no longer exists.")
+            now = utcnow()
+            entries.store_lines(session, dataset.id, check.stored_lines(), now)
+            invalid = len(check.invalid_indices)
+            done = "created" if mode == "create" else "updated"
+            dataset.status = CREATE_COMPLETE if mode == "create" else UPDATE_COMPLETE
+            dataset.status_message = f"The dataset was {done} successfully." + (
+                f" {invalid} of {len(check.lines)} lines have errors; see ListDatasetEntries."
+                if invalid
+                else ""
+            )
+            dataset.status_message_code, dataset.updated_at = SUCCESS, now
+        if mode == "update":
+            ctx.blobs.delete(payload["bucket"], payload["key"])
+
+    def fail(self, ctx: JobContext, job: Job, message: str) -> None:
+        payload = json.loads(job.payload)
+        with write_session(ctx.sessions) as session:
+            dataset = session.get(CLDataset, int(payload["dataset_id"]))
+            if dataset is None:
+                return
+            dataset.status = "CREATE_FAILED" if payload["mode"] == "create" else "UPDATE_FAILED"
+            dataset.status_message = message
+            # Our own failure messages start with the Rekognition error code; anything else
+            # (a crashed worker, an unexpected exception) is the service's fault.
+            dataset.status_message_code = CLIENT_ERROR if message.startswith("ERROR_") else SERVICE_ERROR
+            dataset.updated_at = utcnow()

@@ -1,0 +1,182 @@
+"""The Custom Labels service facade: one method per Rekognition operation of spec B.3.
+
+The JSON 1.1 handler calls ``CustomLabelsService.<operation_in_snake_case>(**members)`` with
+snake_case top-level members (docs/architecture.md) and serialises the returned dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from openlookout.blobs.base import BlobStore
+from openlookout.config import Settings
+from openlookout.jobs.runner import JobSubmitter
+from openlookout.service.custom_labels import datasets, policies, projects, tags, versions
+
+Response = dict[str, Any]
+
+
+class CustomLabelsService:
+    def __init__(
+        self, settings: Settings, sessions: sessionmaker[Session], blobs: BlobStore, runner: JobSubmitter
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.blobs = blobs
+        self.runner = runner
+
+    # -- projects ---------------------------------------------------------------------------
+
+    def create_project(
+        self,
+        project_name: str,
+        feature: str | None = None,
+        auto_update: str | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> Response:
+        return projects.create_project(self.sessions, self.settings, project_name, feature, auto_update, tags)
+
+    def describe_projects(
+        self,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        project_names: list[str] | None = None,
+        features: list[str] | None = None,
+    ) -> Response:
+        return projects.describe_projects(self.sessions, next_token, max_results, project_names, features)
+
+    def delete_project(self, project_arn: str) -> Response:
+        return projects.delete_project(self.sessions, project_arn)
+
+    # -- datasets ---------------------------------------------------------------------------
+
+    def create_dataset(
+        self,
+        project_arn: str,
+        dataset_type: str,
+        dataset_source: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> Response:
+        return datasets.create_dataset(
+            self.sessions, self.blobs, self.runner, project_arn, dataset_type, dataset_source, tags
+        )
+
+    def describe_dataset(self, dataset_arn: str) -> Response:
+        return datasets.describe_dataset(self.sessions, dataset_arn)
+
+    def delete_dataset(self, dataset_arn: str) -> Response:
+        return datasets.delete_dataset(self.sessions, dataset_arn)
+
+    def list_dataset_entries(
+        self,
+        dataset_arn: str,
+        contains_labels: list[str] | None = None,
+        labeled: bool | None = None,
+        source_ref_contains: str | None = None,
+        has_errors: bool | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> Response:
+        return datasets.list_dataset_entries(
+            self.sessions,
+            dataset_arn,
+            contains_labels,
+            labeled,
+            source_ref_contains,
+            has_errors,
+            next_token,
+            max_results,
+        )
+
+    def list_dataset_labels(
+        self, dataset_arn: str, next_token: str | None = None, max_results: int | None = None
+    ) -> Response:
+        return datasets.list_dataset_labels(self.sessions, dataset_arn, next_token, max_results)
+
+    def update_dataset_entries(self, dataset_arn: str, changes: dict[str, Any]) -> Response:
+        return datasets.update_dataset_entries(
+            self.sessions, self.settings, self.blobs, self.runner, dataset_arn, changes
+        )
+
+    def distribute_dataset_entries(self, datasets: list[dict[str, str]]) -> Response:
+        return _datasets.distribute_dataset_entries(self.sessions, datasets)
+
+    # -- project versions -------------------------------------------------------------------
+
+    def create_project_version(self, project_arn: str, **options: Any) -> Response:
+        return versions.create_project_version(self.sessions, project_arn, **options)
+
+    def describe_project_versions(
+        self,
+        project_arn: str,
+        version_names: list[str] | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> Response:
+        return versions.describe_project_versions(
+            self.sessions, project_arn, version_names, next_token, max_results
+        )
+
+    def delete_project_version(self, project_version_arn: str) -> Response:
+        return versions.require_version(self.sessions, project_version_arn, "DeleteProjectVersion")
+
+    def start_project_version(self, project_version_arn: str, **_: Any) -> Response:
+        return versions.require_version(self.sessions, project_version_arn, "StartProjectVersion")
+
+    def stop_project_version(self, project_version_arn: str) -> Response:
+        return versions.require_version(self.sessions, project_version_arn, "StopProjectVersion")
+
+    def detect_custom_labels(self, project_version_arn: str, **_: Any) -> Response:
+        return versions.require_version(self.sessions, project_version_arn, "DetectCustomLabels")
+
+    def copy_project_version(
+        self,
+        source_project_arn: str,
+        source_project_version_arn: str,
+        destination_project_arn: str,
+        **options: Any,
+    ) -> Response:
+        return versions.copy_project_version(
+            self.sessions, source_project_arn, source_project_version_arn, destination_project_arn, **options
+        )
+
+    # -- project policies -------------------------------------------------------------------
+
+    def put_project_policy(
+        self,
+        project_arn: str,
+        policy_name: str,
+        policy_document: str,
+        policy_revision_id: str | None = None,
+    ) -> Response:
+        return policies.put_project_policy(
+            self.sessions, project_arn, policy_name, policy_document, policy_revision_id
+        )
+
+    def list_project_policies(
+        self, project_arn: str, next_token: str | None = None, max_results: int | None = None
+    ) -> Response:
+        return policies.list_project_policies(self.sessions, project_arn, next_token, max_results)
+
+    def delete_project_policy(
+        self, project_arn: str, policy_name: str, policy_revision_id: str | None = None
+    ) -> Response:
+        return policies.delete_project_policy(self.sessions, project_arn, policy_name, policy_revision_id)
+
+    # -- tags -------------------------------------------------------------------------------
+
+    def tag_resource(self, resource_arn: str, tags: dict[str, str]) -> Response:
+        return _tags.tag_resource(self.sessions, resource_arn, tags)
+
+    def untag_resource(self, resource_arn: str, tag_keys: list[str]) -> Response:
+        return _tags.untag_resource(self.sessions, resource_arn, tag_keys)
+
+    def list_tags_for_resource(self, resource_arn: str) -> Response:
+        return _tags.list_tags_for_resource(self.sessions, resource_arn)
+
+
+# Parameters named like the modules (``datasets``, ``tags``) shadow them inside methods.
+_datasets = datasets
+_tags = tags

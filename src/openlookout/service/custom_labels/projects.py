@@ -1,0 +1,127 @@
+"""Custom Labels projects: CreateProject, DescribeProjects, DeleteProject (spec B.3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from openlookout.config import Settings
+from openlookout.errors import ConflictError, InvalidInputError, NotSupportedError
+from openlookout.service import pagination
+from openlookout.service.custom_labels import tags
+from openlookout.service.custom_labels.arns import project_arn
+from openlookout.service.custom_labels.errors import duplicate_as
+from openlookout.service.custom_labels.lookup import get_project
+from openlookout.store.custom_labels_tables import CLDataset, CLProject, CLProjectVersion
+from openlookout.store.db import write_session
+from openlookout.store.tables import utcnow
+
+CUSTOM_LABELS = "CUSTOM_LABELS"
+CONTENT_MODERATION = "CONTENT_MODERATION"
+CREATED = "CREATED"
+
+
+def create_project(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    project_name: str,
+    feature: str | None = None,
+    auto_update: str | None = None,
+    tag_map: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    if feature == CONTENT_MODERATION:
+        raise NotSupportedError(
+            "Feature CONTENT_MODERATION (adapters) is not supported by openlookout yet; "
+            "create a CUSTOM_LABELS project instead."
+        )
+    # AutoUpdate only applies to adapters; for Custom Labels it has no effect (docs/custom_labels.md).
+    del auto_update
+    tags.checked_tags(tag_map)
+    in_use = ConflictError(
+        f"A project named {project_name} already exists.", resource_type="PROJECT", resource_id=project_name
+    )
+    with duplicate_as(in_use), write_session(sessions) as session:
+        if session.scalars(select(CLProject.id).where(CLProject.name == project_name)).first() is not None:
+            raise in_use
+        now = utcnow()
+        arn = project_arn(settings.region, settings.account_id, project_name, now)
+        project = CLProject(name=project_name, arn=arn, feature=CUSTOM_LABELS, status=CREATED, created_at=now)
+        session.add(project)
+        tags.tag_at_creation(session, arn, tag_map)
+    return {"ProjectArn": arn}
+
+
+def dataset_metadata(dataset: CLDataset) -> dict[str, Any]:
+    return {
+        "CreationTimestamp": dataset.created_at,
+        "DatasetType": dataset.dataset_type,
+        "DatasetArn": dataset.arn,
+        "Status": dataset.status,
+        "StatusMessage": dataset.status_message,
+        "StatusMessageCode": dataset.status_message_code,
+    }
+
+
+def _description(session: Session, project: CLProject) -> dict[str, Any]:
+    datasets = session.scalars(
+        select(CLDataset).where(CLDataset.project_id == project.id).order_by(CLDataset.dataset_type.desc())
+    ).all()
+    return {
+        "ProjectArn": project.arn,
+        "CreationTimestamp": project.created_at,
+        "Status": project.status,
+        "Datasets": [dataset_metadata(d) for d in datasets],
+        "Feature": project.feature,
+    }
+
+
+def describe_projects(
+    sessions: sessionmaker[Session],
+    next_token: str | None = None,
+    max_results: int | None = None,
+    project_names: list[str] | None = None,
+    features: list[str] | None = None,
+) -> dict[str, Any]:
+    """Oldest first (creation order); ``Features`` defaults to CUSTOM_LABELS only."""
+    limit = pagination.page_size(max_results)
+    wanted_features = sorted(set(features or [CUSTOM_LABELS]))
+    names = sorted(set(project_names)) if project_names else None
+    query: dict[str, Any] = {"op": "DescribeProjects", "names": names, "features": wanted_features}
+    after = pagination.decode_token(next_token, query)
+    if after is not None and not isinstance(after, int):
+        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    with sessions() as session:
+        stmt = select(CLProject).where(CLProject.feature.in_(wanted_features))
+        if names is not None:
+            stmt = stmt.where(CLProject.name.in_(names))
+        if after is not None:
+            stmt = stmt.where(CLProject.id > after)
+        rows = session.scalars(stmt.order_by(CLProject.id).limit(limit + 1)).all()
+        result: dict[str, Any] = {"ProjectDescriptions": [_description(session, p) for p in rows[:limit]]}
+    if len(rows) > limit:
+        result["NextToken"] = pagination.encode_token(rows[limit - 1].id, query)
+    return result
+
+
+def delete_project(sessions: sessionmaker[Session], project_arn_: str) -> dict[str, Any]:
+    """Refused while versions exist; datasets and policies go with the project."""
+    with write_session(sessions) as session:
+        project = get_project(session, project_arn_)
+        versions = session.scalars(
+            select(CLProjectVersion.name).where(CLProjectVersion.project_id == project.id)
+        ).all()
+        if versions:
+            raise ConflictError(
+                f"The project still has project versions ({', '.join(sorted(versions))}); "
+                "delete them before deleting the project.",
+                resource_type="PROJECT",
+                resource_id=project_arn_,
+            )
+        dataset_arns = session.scalars(select(CLDataset.arn).where(CLDataset.project_id == project.id)).all()
+        for arn in [project.arn, *dataset_arns]:
+            tags.forget_tags(session, arn)
+        # Rows of datasets, entries and policies go through ON DELETE CASCADE.
+        session.execute(delete(CLProject).where(CLProject.id == project.id))
+    return {"Status": "DELETING"}
