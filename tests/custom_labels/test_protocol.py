@@ -199,13 +199,15 @@ def test_project_dataset_policy_and_tag_flow(ctx: AppContext, blobs: LocalBlobSt
     assert client.list_tags_for_resource(ResourceArn=project)["Tags"] == {}
 
     assert client.describe_project_versions(ProjectArn=project)["ProjectVersionDescriptions"] == []
-    error = _error(
-        lambda: client.create_project_version(
-            ProjectArn=project, VersionName="v1", OutputConfig={"S3Bucket": "out", "S3KeyPrefix": "x/"}
-        )
-    )
-    assert _code(error) == ("InvalidParameterException", 400)
-    assert "not available" in error.response["Error"]["Message"]
+    version = client.create_project_version(
+        ProjectArn=project, VersionName="v1", OutputConfig={"S3Bucket": "out", "S3KeyPrefix": "x/"}
+    )["ProjectVersionArn"]
+    # The inline runner has run the training job: the output bucket "out" does not exist.
+    described = client.describe_project_versions(ProjectArn=project)["ProjectVersionDescriptions"]
+    assert [(d["ProjectVersionArn"], d["Status"]) for d in described] == [(version, "TRAINING_FAILED")]
+    assert described[0]["StatusMessage"].startswith("ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET")
+    assert _code(_error(lambda: client.delete_project(ProjectArn=project))) == ("ResourceInUseException", 400)
+    assert client.delete_project_version(ProjectVersionArn=version)["Status"] == "DELETING"
 
     client.delete_dataset(DatasetArn=test)
     assert _code(_error(lambda: client.describe_dataset(DatasetArn=test))) == (

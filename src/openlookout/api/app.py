@@ -63,11 +63,15 @@ def create_app(settings: Settings) -> Starlette:
         ctx, runner = build_context(settings)
         runner.start()  # recovers jobs interrupted by a crash before taking new ones
         ctx.lookoutvision.hosting.restore()  # hosts again the models that were hosted
+        if ctx.rekognition is not None:
+            ctx.rekognition.hosting.restore()  # and the Custom Labels versions that were running
         state["ctx"] = ctx
         try:
             yield
         finally:
             ctx.lookoutvision.hosting.shutdown()
+            if ctx.rekognition is not None:
+                ctx.rekognition.hosting.shutdown()
             runner.stop()
 
     async def dispatch(request: Request) -> Response:

@@ -30,6 +30,7 @@ from openlookout.service.custom_labels.errors import (
     NotReadyError,
     PolicyRevisionError,
 )
+from openlookout.service.custom_labels.image_errors import ImageTooLargeError, InvalidImageFormatError
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ _AUTH_CODES: dict[str, str] = {
 # Most specific first: the refinements subclass the generic domain errors
 # (plain InvalidInputError is handled after this list).
 _BY_TYPE: list[tuple[type[Exception], str]] = [
+    (ImageTooLargeError, "ImageTooLargeException"),
+    (InvalidImageFormatError, "InvalidImageFormatException"),
     (InvalidS3ObjectError, "InvalidS3ObjectException"),
     (PolicyRevisionError, "InvalidPolicyRevisionIdException"),
     (MalformedPolicyError, "MalformedPolicyDocumentException"),

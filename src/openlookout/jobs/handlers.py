@@ -24,6 +24,10 @@ BUILTIN_HANDLERS: dict[str, tuple[str, str]] = {
         "ImportCustomLabelsDatasetHandler",
     ),
     "package_model": ("openlookout.service.packaging", "PackageModelHandler"),
+    "cl_train_version": (
+        "openlookout.service.custom_labels.training_job",
+        "TrainCustomLabelsVersionHandler",
+    ),
 }
 
 _registry: dict[str, JobHandler] = {}

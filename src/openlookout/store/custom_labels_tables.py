@@ -90,7 +90,7 @@ class CLProjectPolicy(Base):
 
 
 class CLProjectVersion(Base):
-    """A Custom Labels model version (training lands in a later revision of this table)."""
+    """A Custom Labels model version."""
 
     __tablename__ = "cl_project_versions"
     __table_args__ = (UniqueConstraint("project_id", "name"),)
@@ -112,3 +112,7 @@ class CLProjectVersion(Base):
     f1_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     min_inference_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
     max_inference_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Revision 0004: where the trained model lives in the internal bucket, and the JSON object
+    # of DescribeProjectVersions members that training fills in (data results, summaries).
+    artifact_prefix: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    results: Mapped[str | None] = mapped_column(Text, nullable=True)

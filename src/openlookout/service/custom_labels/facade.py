@@ -12,20 +12,28 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
+from openlookout.hosting.base import ModelHost
 from openlookout.jobs.runner import JobSubmitter
 from openlookout.service.custom_labels import datasets, policies, projects, tags, versions
+from openlookout.service.custom_labels.hosting import CustomLabelsHosting, label_model_host
 
 Response = dict[str, Any]
 
 
 class CustomLabelsService:
     def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], blobs: BlobStore, runner: JobSubmitter
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        blobs: BlobStore,
+        runner: JobSubmitter,
+        host: ModelHost | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.blobs = blobs
         self.runner = runner
+        self.hosting = CustomLabelsHosting(settings, sessions, blobs, host or label_model_host())
 
     # -- projects ---------------------------------------------------------------------------
 
@@ -105,8 +113,31 @@ class CustomLabelsService:
 
     # -- project versions -------------------------------------------------------------------
 
-    def create_project_version(self, project_arn: str, **options: Any) -> Response:
-        return versions.create_project_version(self.sessions, project_arn, **options)
+    def create_project_version(
+        self,
+        project_arn: str,
+        version_name: str,
+        output_config: dict[str, Any],
+        training_data: dict[str, Any] | None = None,
+        testing_data: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+        kms_key_id: str | None = None,
+        version_description: str | None = None,
+        feature_config: dict[str, Any] | None = None,
+    ) -> Response:
+        return versions.create_project_version(
+            self.sessions,
+            self.runner,
+            project_arn,
+            version_name,
+            output_config,
+            training_data,
+            testing_data,
+            tags,
+            kms_key_id,
+            version_description,
+            feature_config,
+        )
 
     def describe_project_versions(
         self,
@@ -120,16 +151,28 @@ class CustomLabelsService:
         )
 
     def delete_project_version(self, project_version_arn: str) -> Response:
-        return versions.require_version(self.sessions, project_version_arn, "DeleteProjectVersion")
+        return versions.delete_project_version(
+            self.sessions, self.blobs, self.settings.internal_bucket, project_version_arn
+        )
 
-    def start_project_version(self, project_version_arn: str, **_: Any) -> Response:
-        return versions.require_version(self.sessions, project_version_arn, "StartProjectVersion")
+    def start_project_version(
+        self, project_version_arn: str, min_inference_units: int, max_inference_units: int | None = None
+    ) -> Response:
+        return self.hosting.start_project_version(
+            project_version_arn, min_inference_units, max_inference_units
+        )
 
     def stop_project_version(self, project_version_arn: str) -> Response:
-        return versions.require_version(self.sessions, project_version_arn, "StopProjectVersion")
+        return self.hosting.stop_project_version(project_version_arn)
 
-    def detect_custom_labels(self, project_version_arn: str, **_: Any) -> Response:
-        return versions.require_version(self.sessions, project_version_arn, "DetectCustomLabels")
+    def detect_custom_labels(
+        self,
+        project_version_arn: str,
+        image: dict[str, Any],
+        max_results: int | None = None,
+        min_confidence: float | None = None,
+    ) -> Response:
+        return self.hosting.detect_custom_labels(project_version_arn, image, max_results, min_confidence)
 
     def copy_project_version(
         self,

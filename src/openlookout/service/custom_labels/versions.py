@@ -1,27 +1,52 @@
-"""Project versions (models): DescribeProjectVersions and the operations that need training.
+"""Project versions (models): CreateProjectVersion, DescribeProjectVersions, DeleteProjectVersion.
 
-Training, hosting and copying Custom Labels models land in a later release. Until then
-every call still checks what it names (the project or version must exist) and then
-answers a clear InvalidParameterException, never a fake success.
+CreateProjectVersion trains on the project's TRAIN dataset and evaluates on its TEST dataset,
+or on an 80/20 split of TRAIN when the project has no TEST dataset (job ``cl_train_version``,
+``training_job.py``). Image-level labels only: a dataset with bounding boxes is refused in
+the call (object detection training is not available yet), and so is the legacy
+TrainingData/TestingData manifest path. Hosting is in ``hosting.py``; CopyProjectVersion
+still checks what it names and then answers "not available".
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from openlookout.errors import InvalidInputError, NotSupportedError
+from openlookout.blobs.base import BlobError, BlobStore
+from openlookout.errors import ConflictError, InvalidInputError, NotSupportedError
+from openlookout.jobs.runner import JobSubmitter, queue_job
+from openlookout.manifests.custom_labels import DETECTION_TYPE
 from openlookout.service import pagination
+from openlookout.service.custom_labels import tags
+from openlookout.service.custom_labels.arns import version_arn
+from openlookout.service.custom_labels.datasets import BUSY_STATES, READY_STATES
+from openlookout.service.custom_labels.errors import duplicate_as
 from openlookout.service.custom_labels.lookup import get_project, get_version
-from openlookout.store.custom_labels_tables import CLProjectVersion
+from openlookout.service.custom_labels.version_status import (
+    BUSY,
+    DELETING,
+    MESSAGES,
+    TRAIN_JOB_KIND,
+    TRAINING_IN_PROGRESS,
+)
+from openlookout.store.custom_labels_tables import CLDataset, CLDatasetEntry, CLProjectVersion
+from openlookout.store.db import write_session
+from openlookout.store.tables import utcnow
 
-_NOT_YET = "Custom Labels model training is not available in this release of openlookout"
+_COPY_NOT_YET = "CopyProjectVersion is not available in this release of openlookout."
 
 
 def describe(version: CLProjectVersion) -> dict[str, Any]:
     output = {"S3Bucket": version.output_bucket, "S3KeyPrefix": version.output_prefix}
+    results: dict[str, Any] = json.loads(version.results) if version.results else {}
+    evaluation = results.get("EvaluationResult")
+    if version.f1_score is not None:
+        evaluation = {"F1Score": version.f1_score, **(evaluation or {})}
+    trained = version.training_end is not None and version.f1_score is not None
     result: dict[str, Any] = {
         "ProjectVersionArn": version.arn,
         "CreationTimestamp": version.created_at,
@@ -34,10 +59,14 @@ def describe(version: CLProjectVersion) -> dict[str, Any]:
         "TrainingEndTimestamp": version.training_end,
         "MinInferenceUnits": version.min_inference_units,
         "MaxInferenceUnits": version.max_inference_units,
+        # Billed time and evaluation exist only for a successful training (spec B.3).
+        "BillableTrainingTimeInSeconds": results.get("BillableTrainingTimeInSeconds") if trained else None,
+        "TrainingDataResult": results.get("TrainingDataResult"),
+        "TestingDataResult": results.get("TestingDataResult"),
+        "EvaluationResult": evaluation if trained else None,
+        "ManifestSummary": results.get("ManifestSummary"),
         "Feature": "CUSTOM_LABELS",
     }
-    if version.f1_score is not None:
-        result["EvaluationResult"] = {"F1Score": version.f1_score}
     return {key: value for key, value in result.items() if value is not None}
 
 
@@ -69,10 +98,166 @@ def describe_project_versions(
     return result
 
 
-def create_project_version(sessions: sessionmaker[Session], project_arn: str, **_: Any) -> dict[str, Any]:
-    with sessions() as session:
-        get_project(session, project_arn)
-    raise NotSupportedError(f"{_NOT_YET}: CreateProjectVersion cannot train a model yet.")
+# -- CreateProjectVersion ---------------------------------------------------------------------
+
+
+def _training_datasets(session: Session, project_id: int) -> dict[str, CLDataset]:
+    datasets = {
+        d.dataset_type: d
+        for d in session.scalars(select(CLDataset).where(CLDataset.project_id == project_id))
+    }
+    if "TRAIN" not in datasets:
+        raise InvalidInputError(
+            "The project has no training dataset; create a TRAIN dataset (and optionally a TEST "
+            "dataset) before CreateProjectVersion.",
+            field="ProjectArn",
+        )
+    for dataset in datasets.values():
+        if dataset.status in BUSY_STATES:
+            raise ConflictError(
+                f"The {dataset.dataset_type} dataset is {dataset.status}; wait until it is complete.",
+                resource_type="DATASET",
+                resource_id=dataset.arn,
+            )
+        if dataset.status not in READY_STATES:
+            raise InvalidInputError(
+                f"The {dataset.dataset_type} dataset is {dataset.status}; it cannot be used for training.",
+                field="ProjectArn",
+            )
+    has_boxes = session.scalars(
+        select(CLDatasetEntry.id)
+        .where(CLDatasetEntry.dataset_id.in_([d.id for d in datasets.values()]))
+        .where(CLDatasetEntry.line.contains(DETECTION_TYPE))
+        .limit(1)
+    ).first()
+    if has_boxes is not None:
+        raise NotSupportedError(
+            "Object detection (bounding box) training is not available in this release of openlookout; "
+            "only image-level labels (groundtruth/image-classification) can be trained."
+        )
+    return datasets
+
+
+def _check_request(
+    output_config: dict[str, Any],
+    training_data: dict[str, Any] | None,
+    testing_data: dict[str, Any] | None,
+    feature_config: dict[str, Any] | None,
+) -> None:
+    if not output_config.get("S3Bucket"):
+        raise InvalidInputError("OutputConfig.S3Bucket is required.", field="OutputConfig")
+    if feature_config:
+        raise InvalidInputError(
+            "FeatureConfig applies to CONTENT_MODERATION projects only; this is a CUSTOM_LABELS project.",
+            field="FeatureConfig",
+        )
+    if training_data is not None or testing_data is not None:
+        raise NotSupportedError(
+            "Training from TrainingData/TestingData manifests is not available in this release of "
+            "openlookout; create the project's TRAIN (and TEST) datasets and call CreateProjectVersion "
+            "without them."
+        )
+
+
+def create_project_version(
+    sessions: sessionmaker[Session],
+    runner: JobSubmitter,
+    project_arn: str,
+    version_name: str,
+    output_config: dict[str, Any],
+    training_data: dict[str, Any] | None = None,
+    testing_data: dict[str, Any] | None = None,
+    tags_: dict[str, str] | None = None,
+    kms_key_id: str | None = None,
+    version_description: str | None = None,
+    feature_config: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    tags.checked_tags(tags_)
+    in_use = ConflictError(
+        f"A project version named {version_name} already exists in the project.",
+        resource_type="MODEL",
+        resource_id=version_name,
+    )
+    with duplicate_as(in_use), write_session(sessions) as session:
+        project = get_project(session, project_arn)
+        _check_request(output_config, training_data, testing_data, feature_config)
+        existing = session.scalars(
+            select(CLProjectVersion.id).where(
+                CLProjectVersion.project_id == project.id, CLProjectVersion.name == version_name
+            )
+        ).first()
+        if existing is not None:
+            raise in_use
+        datasets = _training_datasets(session, project.id)
+        now = utcnow()
+        version = CLProjectVersion(
+            project_id=project.id,
+            name=version_name,
+            arn=version_arn(project.arn, version_name, now),
+            status=TRAINING_IN_PROGRESS,
+            status_message=MESSAGES[TRAINING_IN_PROGRESS],
+            description=version_description,
+            created_at=now,
+            updated_at=now,
+            output_bucket=output_config["S3Bucket"],
+            output_prefix=output_config.get("S3KeyPrefix") or "",
+            kms_key_id=kms_key_id,
+            results=json.dumps(
+                {
+                    "TrainingDataResult": {"Input": {"Assets": []}},
+                    "TestingDataResult": {"Input": {"Assets": [], "AutoCreate": "TEST" not in datasets}},
+                }
+            ),
+        )
+        session.add(version)
+        session.flush()
+        job = queue_job(session, TRAIN_JOB_KIND, {"version_id": version.id})
+        tags.tag_at_creation(session, version.arn, tags_)
+        arn, job_id = version.arn, job.id
+    runner.submit(job_id)
+    return {"ProjectVersionArn": arn}
+
+
+# -- DeleteProjectVersion and CopyProjectVersion ------------------------------------------------
+
+
+def delete_project_version(
+    sessions: sessionmaker[Session], blobs: BlobStore, internal_bucket: str, project_version_arn: str
+) -> dict[str, Any]:
+    """Refused while training, starting, running or stopping; otherwise gone when the call returns."""
+    with write_session(sessions) as session:
+        version = get_version(session, project_version_arn)
+        if version.status in BUSY:
+            raise ConflictError(
+                f"The project version is {version.status}; "
+                + (
+                    "stop it before deleting it."
+                    if version.status != TRAINING_IN_PROGRESS
+                    else "wait for training to end before deleting it."
+                ),
+                resource_type="MODEL",
+                resource_id=project_version_arn,
+            )
+        prefix = version.artifact_prefix
+        tags.forget_tags(session, version.arn)
+        session.delete(version)
+    if prefix:
+        _delete_prefix(blobs, internal_bucket, prefix)
+    return {"Status": DELETING}
+
+
+def _delete_prefix(blobs: BlobStore, bucket: str, prefix: str) -> None:
+    try:
+        token: str | None = None
+        while True:
+            page = blobs.list(bucket, prefix=prefix, continuation=token)
+            for obj in page.objects:
+                blobs.delete(bucket, obj.key)
+            token = page.next_continuation
+            if not page.is_truncated or not token:
+                return
+    except BlobError:
+        return  # the model's copy is unreachable: nothing refers to it any more
 
 
 def copy_project_version(
@@ -86,11 +271,4 @@ def copy_project_version(
         get_project(session, source_project_arn)
         get_project(session, destination_project_arn)
         get_version(session, source_project_version_arn)
-    raise NotSupportedError(f"{_NOT_YET}: CopyProjectVersion is not available yet.")
-
-
-def require_version(sessions: sessionmaker[Session], project_version_arn: str, operation: str) -> None:
-    """For Start/Stop/Delete/DetectCustomLabels: NotFound for an unknown version, else not yet."""
-    with sessions() as session:
-        get_version(session, project_version_arn)
-    raise NotSupportedError(f"{_NOT_YET}: {operation} is not available yet.")
+    raise NotSupportedError(_COPY_NOT_YET)
