@@ -1,0 +1,1 @@
+"""Benchmark of the anomaly engine against anomalib (see bench/README.md)."""
