@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.base import BlobStore
+from openlookout.blobs.transfer import download_prefix
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.hosting.base import HostingError, ModelHost
@@ -192,19 +193,7 @@ class ModelHosting:
         return self.settings.data_dir / "hosting" / key
 
     def _download(self, key: str, prefix: str) -> Path:
-        folder = self._artifact_dir(key)
-        shutil.rmtree(folder, ignore_errors=True)
-        bucket = self.settings.internal_bucket
-        token: str | None = None
-        while True:
-            page = self.blobs.list(bucket, prefix=prefix, continuation=token)
-            for obj in page.objects:
-                target = folder / obj.key[len(prefix) :]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(self.blobs.get(bucket, obj.key))
-            token = page.next_continuation
-            if not page.is_truncated or not token:
-                return folder
+        return download_prefix(self.blobs, self.settings.internal_bucket, prefix, self._artifact_dir(key))
 
     def _set_status(self, model_id: int, expected: str, status: str, message: str) -> bool:
         with write_session(self.sessions) as session:

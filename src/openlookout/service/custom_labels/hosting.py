@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.base import BlobStore
+from openlookout.blobs.transfer import download_prefix
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.hosting.base import HostingError, ModelHost
@@ -209,19 +210,9 @@ class CustomLabelsHosting:
         return self.settings.data_dir / "hosting" / host_key(version_id)
 
     def _download(self, version_id: int, prefix: str) -> Path:
-        folder = self._artifact_dir(version_id)
-        shutil.rmtree(folder, ignore_errors=True)
-        bucket = self.settings.internal_bucket
-        token: str | None = None
-        while True:
-            page = self.blobs.list(bucket, prefix=prefix, continuation=token)
-            for obj in page.objects:
-                target = folder / obj.key[len(prefix) :]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(self.blobs.get(bucket, obj.key))
-            token = page.next_continuation
-            if not page.is_truncated or not token:
-                return folder
+        return download_prefix(
+            self.blobs, self.settings.internal_bucket, prefix, self._artifact_dir(version_id)
+        )
 
     def _set_status(self, version_id: int, expected: str, status: str, message: str) -> bool:
         with write_session(self.sessions) as session:
