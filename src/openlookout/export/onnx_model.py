@@ -20,8 +20,8 @@ from openlookout.ml.api import ImagePrediction
 from openlookout.ml.artifacts import ModelArtifacts, load_artifacts
 from openlookout.ml.features import BATCH_SIZE
 from openlookout.ml.imaging import as_rgb, resize_rgb
-from openlookout.ml.scoring import calibrated_heatmap, image_score, smooth
-from openlookout.ml.segmentation import anomaly_probability, class_mask, probability_heatmap
+from openlookout.ml.prediction import prediction_from_map
+from openlookout.ml.scoring import smooth
 
 
 def open_session(onnx_path: Path, threads: int = 0) -> ort.InferenceSession:
@@ -81,26 +81,7 @@ class OnnxAnomalyModel:
     def _prediction(
         self, features: np.ndarray, distances: np.ndarray, ref: str, size: tuple[int, int]
     ) -> ImagePrediction:
-        amap = smooth(distances)
-        score = image_score(amap)
-        calibration = self.artifacts.calibration
-        is_anomalous = calibration.is_anomalous(score)
-        head = self.artifacts.segmentation
-        mask = None
-        if head is None:
-            heatmap = calibrated_heatmap(amap, calibration.threshold, calibration.scale, size)
-        else:
-            probabilities = head.classifier.probabilities(features, amap)
-            heatmap = probability_heatmap(anomaly_probability(probabilities), head.pixel_threshold, size)
-            mask = class_mask(heatmap, is_anomalous, probabilities, size)
-        return ImagePrediction(
-            ref=ref,
-            is_anomalous=is_anomalous,
-            confidence=calibration.confidence(score),
-            score=score,
-            anomaly_map=heatmap,
-            class_mask=mask,
-        )
+        return prediction_from_map(self.artifacts, features, smooth(distances), ref, size)
 
 
 def load_onnx_model(model_dir: Path, device: str | None = None, threads: int = 0) -> OnnxAnomalyModel:

@@ -39,17 +39,16 @@ from openlookout.ml.memory_bank import (
     select_bank,
 )
 from openlookout.ml.pixel_metrics import PixelMetrics
-from openlookout.ml.scoring import BORDER_CELLS, SMOOTH_SIGMA, anomaly_map, calibrated_heatmap, image_score
+from openlookout.ml.prediction import prediction_from_map
+from openlookout.ml.scoring import BORDER_CELLS, SMOOTH_SIGMA, anomaly_map, image_score
 from openlookout.ml.segmentation import (
     MAX_BACKGROUND_PATCHES,
     WEIGHT_DECAY,
     HeldOutImage,
     PatchSample,
     anomaly_probability,
-    class_mask,
     fit_patch_classifier,
     pixel_threshold,
-    probability_heatmap,
 )
 
 SEED = 0
@@ -115,26 +114,7 @@ class AnomalyModel:
 
     def _predict_features(self, features: np.ndarray, ref: str, size: tuple[int, int]) -> ImagePrediction:
         amap = anomaly_map(self._bank.nearest_distances(features), self._grid)
-        score = image_score(amap)
-        calibration = self.artifacts.calibration
-        is_anomalous = calibration.is_anomalous(score)
-        head = self.artifacts.segmentation
-        mask = None
-        if head is None:
-            # Classification: distance heatmap, 0.5 at the image threshold (the image score is its max).
-            heatmap = calibrated_heatmap(amap, calibration.threshold, calibration.scale, size)
-        else:
-            probabilities = head.classifier.probabilities(features, amap)
-            heatmap = probability_heatmap(anomaly_probability(probabilities), head.pixel_threshold, size)
-            mask = class_mask(heatmap, is_anomalous, probabilities, size)
-        return ImagePrediction(
-            ref=ref,
-            is_anomalous=is_anomalous,
-            confidence=calibration.confidence(score),
-            score=score,
-            anomaly_map=heatmap,
-            class_mask=mask,
-        )
+        return prediction_from_map(self.artifacts, features, amap, ref, size)
 
 
 def load_anomaly_model(model_dir: Path, device: str | None = None) -> AnomalyModel:
