@@ -163,8 +163,6 @@ def test_request_rules(service: CustomLabelsService, blobs: LocalBlobStore, runn
     put_images(blobs, ["d0.png", "d1.png"])
     boxes = [detection_line(f"d{i}.png", [("cat", 4, 4, 20, 20)]) for i in range(2)]
     service.create_dataset(project, "TRAIN", put_manifest(blobs, "boxes.manifest", boxes))
-    with pytest.raises(NotSupportedError, match="Object detection"):
-        create_version(service, project)
     with pytest.raises(NotSupportedError, match="TrainingData"):
         create_version(service, project, training_data={"Assets": []}, testing_data={"AutoCreate": True})
     with pytest.raises(InvalidInputError, match="FeatureConfig"):

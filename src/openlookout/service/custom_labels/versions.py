@@ -2,9 +2,8 @@
 
 CreateProjectVersion trains on the project's TRAIN dataset and evaluates on its TEST dataset,
 or on an 80/20 split of TRAIN when the project has no TEST dataset (job ``cl_train_version``,
-``training_job.py``). Image-level labels only: a dataset with bounding boxes is refused in
-the call (object detection training is not available yet), and so is the legacy
-TrainingData/TestingData manifest path. Hosting is in ``hosting.py``; CopyProjectVersion
+``training_job.py``): image-level labels train a classifier, bounding boxes a detector.
+The legacy TrainingData/TestingData manifest path is refused. Hosting is in ``hosting.py``; CopyProjectVersion
 still checks what it names and then answers "not available".
 """
 
@@ -19,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.errors import ConflictError, InvalidInputError, NotSupportedError
 from openlookout.jobs.runner import JobSubmitter, queue_job
-from openlookout.manifests.custom_labels import DETECTION_TYPE
 from openlookout.service import pagination
 from openlookout.service.custom_labels import tags
 from openlookout.service.custom_labels.arns import version_arn
@@ -33,7 +31,7 @@ from openlookout.service.custom_labels.version_status import (
     TRAIN_JOB_KIND,
     TRAINING_IN_PROGRESS,
 )
-from openlookout.store.custom_labels_tables import CLDataset, CLDatasetEntry, CLProjectVersion
+from openlookout.store.custom_labels_tables import CLDataset, CLProjectVersion
 from openlookout.store.db import write_session
 from openlookout.store.tables import utcnow
 
@@ -124,17 +122,6 @@ def _training_datasets(session: Session, project_id: int) -> dict[str, CLDataset
                 f"The {dataset.dataset_type} dataset is {dataset.status}; it cannot be used for training.",
                 field="ProjectArn",
             )
-    has_boxes = session.scalars(
-        select(CLDatasetEntry.id)
-        .where(CLDatasetEntry.dataset_id.in_([d.id for d in datasets.values()]))
-        .where(CLDatasetEntry.line.contains(DETECTION_TYPE))
-        .limit(1)
-    ).first()
-    if has_boxes is not None:
-        raise NotSupportedError(
-            "Object detection (bounding box) training is not available in this release of openlookout; "
-            "only image-level labels (groundtruth/image-classification) can be trained."
-        )
     return datasets
 
 
