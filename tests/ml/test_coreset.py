@@ -63,3 +63,26 @@ def test_candidate_sampling_limits_patches_per_image() -> None:
     sampled = sample_patches(features, 5, np.random.default_rng(0))
     assert sampled.shape == (5, 2)
     assert len({tuple(r) for r in sampled}) == 5
+
+
+def _textbook_greedy(points: np.ndarray, size: int, first: int) -> list[int]:
+    """One full pass per chosen centre, in float64: the reference the batched rounds must match."""
+    chosen = [first]
+    min_dist = ((points - points[first]) ** 2).sum(axis=1)
+    min_dist[first] = -np.inf
+    while len(chosen) < size:
+        nxt = int(np.argmax(min_dist))
+        chosen.append(nxt)
+        min_dist = np.minimum(min_dist, ((points - points[nxt]) ** 2).sum(axis=1))
+        min_dist[nxt] = -np.inf
+    return chosen
+
+
+def test_batched_rounds_pick_the_textbook_greedy_sequence() -> None:
+    # Low-dimensional points (no projection) with well-separated distances, so float32 and
+    # float64 agree on every argmax; several rounds are needed for 600 of 5,000 points.
+    rng = np.random.default_rng(4)
+    points = rng.uniform(size=(5000, 8)).astype(np.float32) * np.arange(1, 9, dtype=np.float32)
+    chosen = greedy_coreset(points, 600, CPU, seed=7)
+    expected = _textbook_greedy(points.astype(np.float64), 600, int(chosen[0]))
+    assert chosen.tolist() == expected
