@@ -1,7 +1,8 @@
 """The exported computation: image pixels in, patch features and nearest-bank distances out.
 
 One graph holds everything that needs a tensor library: normalisation, the backbone taps,
-the 3x3 aggregation, the stride-16 upsampling, the random projection and the exact L2
+the 3x3 aggregation, the stride-16 upsampling, the random projection (the same
+``project_patch_features`` as training) and the exact L2
 nearest-neighbour search against the memory bank (a matrix of squared distances, then a
 min). What is left (Gaussian smoothing of a small grid, the max, the calibrated confidence)
 is cheap NumPy, so a device needs no PyTorch and no faiss.
@@ -15,11 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from efficientnet_lite_pytorch import EfficientNet
 
 from openlookout.ml.backbone import BACKBONE_NAME, COARSE_TAP, FINE_TAP, INPUT_MEAN, INPUT_STD, weights_path
-from openlookout.ml.features import AGGREGATION_KERNEL
+from openlookout.ml.features import project_patch_features
 
 INPUT_NAME = "image"  # (N, H, W, 3) uint8 RGB at the model's working size
 FEATURES_NAME = "features"  # (N, rows, cols, 256) float32 projected patch features
@@ -28,11 +28,6 @@ DISTANCES_NAME = "distances"  # (N, rows, cols) float32 distance to the nearest 
 
 def _expansion(block: torch.nn.Module) -> torch.nn.Module:
     return torch.nn.Sequential(block._expand_conv, block._bn0, block._swish)
-
-
-def _aggregate(x: torch.Tensor) -> torch.Tensor:
-    pad = AGGREGATION_KERNEL // 2
-    return F.avg_pool2d(x, AGGREGATION_KERNEL, stride=1, padding=pad, count_include_pad=False)
 
 
 class PatchDistanceGraph(torch.nn.Module):
@@ -64,11 +59,7 @@ class PatchDistanceGraph(torch.nn.Module):
             if idx == FINE_TAP:
                 fine = self.fine_tap(x)
             x = block(x)
-        fine = _aggregate(fine)
-        coarse = F.interpolate(
-            _aggregate(self.coarse_tap(x)), size=fine.shape[-2:], mode="bilinear", align_corners=False
-        )
-        features = torch.cat([fine, coarse], dim=1).permute(0, 2, 3, 1) @ self.projection
+        features = project_patch_features(fine, self.coarse_tap(x), self.projection)
         squared = (
             (features * features).sum(dim=-1, keepdim=True) - 2.0 * (features @ self.bank_t) + self.bank_norms
         )

@@ -6,6 +6,12 @@ stride-8 grid, and both are concatenated (912 dims). A fixed random Gaussian pro
 then maps each vector to ``PROJECTED_DIM`` (256) dims: distances are kept to within a
 few percent while the bank, the coreset selection and the nearest-neighbour search get
 3.5x cheaper. The projection matrix is saved with the model.
+
+Aggregation, upsampling and projection are all linear, so they are computed in the
+cheapest order with the same result: the 672-channel stride-16 map is projected first
+(at a quarter of the positions), then aggregated and upsampled in 256 dims, and added to
+the projected stride-8 part. That halves the cost of this step, which was as large as the
+backbone's.
 """
 
 from __future__ import annotations
@@ -36,6 +42,23 @@ def _aggregate(x: torch.Tensor) -> torch.Tensor:
     return F.avg_pool2d(x, AGGREGATION_KERNEL, stride=1, padding=pad, count_include_pad=False)
 
 
+def project_patch_features(
+    fine: torch.Tensor, coarse: torch.Tensor, projection: torch.Tensor
+) -> torch.Tensor:
+    """(N, C1, rows, cols) and (N, C2, rows/2, cols/2) maps -> (N, rows, cols, D) features.
+
+    Equal to projecting the concatenation of the aggregated fine map and the aggregated,
+    upsampled coarse map (``projection`` is (C1 + C2, D)).
+    """
+    fine_channels = fine.shape[1]
+    fine_part = _aggregate(fine).permute(0, 2, 3, 1) @ projection[:fine_channels]
+    coarse_part = (coarse.permute(0, 2, 3, 1) @ projection[fine_channels:]).permute(0, 3, 1, 2)
+    coarse_part = F.interpolate(
+        _aggregate(coarse_part), size=fine.shape[-2:], mode="bilinear", align_corners=False
+    )
+    return fine_part + coarse_part.permute(0, 2, 3, 1)
+
+
 def random_projection(seed: int = 0) -> np.ndarray:
     """(BACKBONE_DIM, PROJECTED_DIM) float32 Gaussian matrix, scaled to keep lengths on average."""
     rng = np.random.default_rng(seed)
@@ -57,12 +80,7 @@ class PatchFeatureExtractor:
         """(N, H, W, 3) uint8 at the working resolution -> (N, rows, cols, PROJECTED_DIM) float32."""
         with torch.inference_mode():
             fine, coarse = self.backbone.feature_maps(images)
-            fine = _aggregate(fine)
-            coarse = F.interpolate(
-                _aggregate(coarse), size=fine.shape[-2:], mode="bilinear", align_corners=False
-            )
-            stacked = torch.cat([fine, coarse], dim=1).permute(0, 2, 3, 1)
-            return (stacked @ self._projection).float().cpu().numpy()
+            return project_patch_features(fine, coarse, self._projection).float().cpu().numpy()
 
 
 def iter_patch_features(
