@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,6 +41,7 @@ PEER_PYTHON = REPO_ROOT / ".venv-bench" / "bin" / "python"
 COOKIE_SIZE_HW = (768, 576)
 SYSTEM_NAMES = {
     "ours": "openlookout",
+    "ours-v1": "openlookout v1",
     "patchcore": "anomalib PatchCore *",
     "patchcore-default-malloc": "anomalib PatchCore",
     "padim": "anomalib PaDiM",
@@ -50,6 +52,29 @@ SYSTEM_NAMES = {
 # not a leak. "patchcore" lowers the threshold for the coreset step only (peer_anomalib.py);
 # "patchcore-default-malloc" runs anomalib exactly as installed.
 SYSTEM_ENV = {"patchcore": {"BENCH_CORESET_MMAP_THRESHOLD": str(2**20)}}
+# "ours-v1": the engine as first released (end of session 1), for the speed-up the issue
+# asks to be measured in the same run. Its ``src/`` is taken from git history, so the
+# comparison needs a clone with history; the worker itself is today's.
+BASELINE_REF = "6836e6d"
+
+
+def baseline_source(ref: str = BASELINE_REF) -> Path:
+    """``src/`` of the engine at ``ref``, extracted once into the bench cache."""
+    target = CACHE_DIR / f"baseline-{ref}"
+    if not (target / "src" / "openlookout").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "archive", ref, "src"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "src"
+
+
+def system_env(system: str) -> dict[str, str] | None:
+    if system == "ours-v1":
+        # PYTHONPATH comes before the editable install of today's package on sys.path.
+        return {"PYTHONPATH": str(baseline_source())}
+    return SYSTEM_ENV.get(system)
 
 
 def build_specs(datasets: list[str], scales: list[int]) -> list[dict]:
@@ -74,7 +99,7 @@ def build_specs(datasets: list[str], scales: list[int]) -> list[dict]:
 
 
 def worker_command(system: str, spec_path: Path, out_dir: Path) -> list[str]:
-    if system == "ours":
+    if system in ("ours", "ours-v1"):
         return [str(OURS_PYTHON), "-m", "bench.worker_ours", str(spec_path), str(out_dir)]
     model = system.removesuffix("-default-malloc")
     return [str(PEER_PYTHON), "-m", "bench.peer_anomalib", model, str(spec_path), str(out_dir)]
@@ -88,7 +113,7 @@ def run_system(system: str, spec: dict, run_dir: Path, timeout_s: float, memory_
     spec_path.write_text(json.dumps(spec))
     print(f"[bench] {spec['name']}: {SYSTEM_NAMES[system]} ...", file=sys.stderr, flush=True)
     command = worker_command(system, spec_path, out_dir)
-    run = run_worker(command, REPO_ROOT, out_dir, timeout_s, SYSTEM_ENV.get(system), memory_cap_gib)
+    run = run_worker(command, REPO_ROOT, out_dir, timeout_s, system_env(system), memory_cap_gib)
     row = Row(spec["name"], SYSTEM_NAMES[system], run.status, {"peak_rss_mb": run.peak_rss_mb})
     if run.result is not None:
         row.values |= {k: run.result[k] for k in ("train_s", "latency_ms", "throughput_ips")}
@@ -141,7 +166,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--datasets", default="cookies,cookies-testdir,synthetic")
     parser.add_argument("--scales", default="100,1000", help="synthetic dataset sizes, e.g. 100,1000,16000")
-    parser.add_argument("--systems", default="ours,patchcore,padim")
+    parser.add_argument("--systems", default="ours,ours-v1,patchcore,padim")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per system and dataset")
     parser.add_argument("--memory-cap-gib", type=float, default=DEFAULT_MEMORY_CAP_GIB, help="RLIMIT_DATA")
     parser.add_argument("--results", default=str(REPO_ROOT / "bench" / "RESULTS.md"), help="'-' to not write")
@@ -154,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     systems = [s for s in args.systems.split(",") if s]
     if unknown := set(systems) - set(SYSTEM_NAMES):
         raise SystemExit(f"unknown systems: {sorted(unknown)}")
-    if any(s != "ours" for s in systems) and not PEER_PYTHON.exists():
+    if any(not s.startswith("ours") for s in systems) and not PEER_PYTHON.exists():
         raise SystemExit(f"{PEER_PYTHON} missing: run bench/setup_peer.sh first")
     scales = [int(s) for s in args.scales.split(",") if s]
     specs = build_specs(args.datasets.split(","), scales)
