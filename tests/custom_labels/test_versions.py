@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from openlookout.blobs.local import LocalBlobStore
-from openlookout.errors import ConflictError, InvalidInputError, NotFoundError, NotSupportedError
+from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
 from openlookout.service.custom_labels.facade import CustomLabelsService
 
 from .conftest import IMAGES, InlineRunner, classification_line, detection_line, put_images, put_manifest
@@ -163,7 +163,7 @@ def test_request_rules(service: CustomLabelsService, blobs: LocalBlobStore, runn
     put_images(blobs, ["d0.png", "d1.png"])
     boxes = [detection_line(f"d{i}.png", [("cat", 4, 4, 20, 20)]) for i in range(2)]
     service.create_dataset(project, "TRAIN", put_manifest(blobs, "boxes.manifest", boxes))
-    with pytest.raises(NotSupportedError, match="TrainingData"):
+    with pytest.raises(InvalidInputError, match="project that has no datasets"):
         create_version(service, project, training_data={"Assets": []}, testing_data={"AutoCreate": True})
     with pytest.raises(InvalidInputError, match="FeatureConfig"):
         create_version(service, project, feature_config={"ContentModeration": {"ConfidenceThreshold": 50}})

@@ -11,6 +11,7 @@ import fnmatch
 import hmac
 import json
 import os
+import re
 import secrets
 import string
 from collections.abc import Mapping, Sequence
@@ -71,6 +72,8 @@ class AccessKey:
     access_key_id: str
     secret_access_key: str
     allow: tuple[str, ...] = field(default_factory=tuple)
+    # The AWS account the key belongs to; None: the server's own account.
+    account: str | None = None
 
 
 def generate_key_pair() -> tuple[str, str]:
@@ -131,6 +134,11 @@ class CredentialStore:
         key = self._keys.get(access_key_id)
         return key.allow if key else ()
 
+    def account_of(self, access_key_id: str) -> str | None:
+        """The key's account when the policy file names one (None: the server's account)."""
+        key = self._keys.get(access_key_id)
+        return key.account if key else None
+
 
 def _load_root_key(credentials_path: Path) -> tuple[AccessKey, bool]:
     env_id, env_secret = os.environ.get(ROOT_KEY_ENV), os.environ.get(ROOT_SECRET_ENV)
@@ -156,14 +164,16 @@ def load_policy_file(path: Path) -> list[AccessKey]:
     for i, entry in enumerate(entries):
         try:
             key_id, secret = entry["access_key_id"], entry["secret_access_key"]
-            allow = entry.get("allow", [])
+            allow, account = entry.get("allow", []), entry.get("account")
         except (KeyError, TypeError, AttributeError):
             raise ValueError(f"{path}: keys[{i}] needs access_key_id and secret_access_key") from None
         if not all(isinstance(v, str) and v for v in (key_id, secret)):
             raise ValueError(f"{path}: keys[{i}] has an empty or non-string key id or secret")
         if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
             raise ValueError(f"{path}: keys[{i}].allow must be a list of strings")
-        keys.append(AccessKey(key_id, secret, tuple(allow)))
+        if account is not None and not (isinstance(account, str) and re.fullmatch(r"\d{12}", account)):
+            raise ValueError(f"{path}: keys[{i}].account must be a 12-digit account id")
+        keys.append(AccessKey(key_id, secret, tuple(allow), account))
     ids = [k.access_key_id for k in keys]
     if len(ids) != len(set(ids)):
         raise ValueError(f"{path}: an access_key_id appears twice")

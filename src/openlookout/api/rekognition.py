@@ -81,6 +81,10 @@ async def handle_rekognition(request: Request, ctx: AppContext) -> Response:
             ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:TagResource")
         validate_input(operation.input_shape, params)
         kwargs = {snake_case(name): value for name, value in params.items()}
+        if operation_name == "CopyProjectVersion":
+            # A key of another account copies across accounts (needs a source project policy).
+            account = ctx.authenticator.credentials.account_of(principal.access_key_id)
+            kwargs["caller_account"] = account or ctx.settings.account_id
         if ctx.rekognition is None:
             raise UnknownTargetError("Rekognition Custom Labels is not enabled on this server.")
         method = getattr(ctx.rekognition, snake_case(operation_name))

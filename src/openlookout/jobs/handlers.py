@@ -28,6 +28,7 @@ BUILTIN_HANDLERS: dict[str, tuple[str, str]] = {
         "openlookout.service.custom_labels.training_job",
         "TrainCustomLabelsVersionHandler",
     ),
+    "cl_copy_version": ("openlookout.service.custom_labels.copy_job", "CopyCustomLabelsVersionHandler"),
 }
 
 _registry: dict[str, JobHandler] = {}

@@ -116,3 +116,7 @@ class CLProjectVersion(Base):
     # of DescribeProjectVersions members that training fills in (data results, summaries).
     artifact_prefix: Mapped[str | None] = mapped_column(String(1024), nullable=True)
     results: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Revision 0005: the legacy CreateProjectVersion inputs, as JSON ({"Assets": [...]} and
+    # {"Assets": [...]} or {"AutoCreate": true}); null when the version trains from datasets.
+    training_data: Mapped[str | None] = mapped_column(Text, nullable=True)
+    testing_data: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -14,7 +14,9 @@ from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
 from openlookout.jobs.runner import JobSubmitter
-from openlookout.service.custom_labels import datasets, policies, projects, tags, versions
+from openlookout.kms.keyring import Keyring
+from openlookout.service.custom_labels import copy_version, datasets, policies, projects, tags, versions
+from openlookout.service.custom_labels.artifact_crypto import keyring_for
 from openlookout.service.custom_labels.hosting import CustomLabelsHosting, label_model_host
 
 Response = dict[str, Any]
@@ -28,11 +30,14 @@ class CustomLabelsService:
         blobs: BlobStore,
         runner: JobSubmitter,
         host: ModelHost | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.blobs = blobs
         self.runner = runner
+        # The same keyring file as Lookout for Vision's (KmsKeyId, spec B.9).
+        self.keyring = keyring if keyring is not None else keyring_for(settings)
         self.hosting = CustomLabelsHosting(settings, sessions, blobs, host or label_model_host())
 
     # -- projects ---------------------------------------------------------------------------
@@ -127,6 +132,8 @@ class CustomLabelsService:
     ) -> Response:
         return versions.create_project_version(
             self.sessions,
+            self.blobs,
+            self.keyring,
             self.runner,
             project_arn,
             version_name,
@@ -179,10 +186,26 @@ class CustomLabelsService:
         source_project_arn: str,
         source_project_version_arn: str,
         destination_project_arn: str,
-        **options: Any,
+        version_name: str,
+        output_config: dict[str, Any],
+        tags: dict[str, str] | None = None,
+        kms_key_id: str | None = None,
+        caller_account: str | None = None,
     ) -> Response:
-        return versions.copy_project_version(
-            self.sessions, source_project_arn, source_project_version_arn, destination_project_arn, **options
+        """``caller_account``: the caller's account (from its access key), set by the HTTP layer."""
+        return copy_version.copy_project_version(
+            self.sessions,
+            self.runner,
+            self.keyring,
+            self.settings.account_id,
+            source_project_arn,
+            source_project_version_arn,
+            destination_project_arn,
+            version_name,
+            output_config,
+            tags,
+            kms_key_id,
+            caller_account,
         )
 
     # -- project policies -------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 A policy lets another account copy this project's versions. Every change issues a new
 revision id (32 hex digits); callers must quote the current one to change or delete.
+``copy_allowed`` evaluates the stored documents for a cross-account CopyProjectVersion.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -58,11 +61,77 @@ def check_policy_document(text: str) -> None:
                 raise MalformedPolicyError(f"Statement {number}: {key} is required.")
         if statement["Effect"] not in ("Allow", "Deny"):
             raise MalformedPolicyError(f"Statement {number}: Effect must be Allow or Deny.")
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        if not actions or any(action != ALLOWED_ACTION for action in actions):
+        actions = _as_list(statement["Action"])
+        if not actions or not all(isinstance(a, str) and _action_covers(a) for a in actions):
             raise MalformedPolicyError(
-                f"Statement {number}: the only action a project policy can name is {ALLOWED_ACTION}."
+                f"Statement {number}: the only action a project policy can name is {ALLOWED_ACTION} "
+                "(or a wildcard pattern that matches it, such as rekognition:*)."
             )
+
+
+# -- evaluation (cross-account CopyProjectVersion) ---------------------------------------------
+
+
+def _as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    """IAM wildcards: ``*`` any run of characters, ``?`` one character; nothing else is special."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{body}$", re.IGNORECASE if ignore_case else 0)
+
+
+def _action_covers(pattern: str) -> bool:
+    # IAM action names are case-insensitive.
+    return bool(_wildcard(pattern, ignore_case=True).match(ALLOWED_ACTION))
+
+
+def _principal_names(principal: object) -> list[object]:
+    if principal == "*":
+        return ["*"]
+    if isinstance(principal, dict):
+        return _as_list(principal.get("AWS", []))
+    return []
+
+
+def _principal_matches(principal: object, account: str) -> bool:
+    """``*``, the account id, or its root ARN (the caller is known by its account only)."""
+    accepted = {"*", account, f"arn:aws:iam::{account}:root"}
+    return any(name in accepted for name in _principal_names(principal))
+
+
+def _resource_matches(resource: object, arns: Sequence[str]) -> bool:
+    patterns = [p for p in _as_list(resource) if isinstance(p, str)]
+    return any(_wildcard(p, ignore_case=False).match(arn) for p in patterns for arn in arns)
+
+
+def copy_allowed(documents: Iterable[str], account: str, resource_arns: Sequence[str]) -> bool:
+    """Whether the policies let ``account`` run CopyProjectVersion on one of ``resource_arns``.
+
+    IAM logic: an explicit Deny that matches wins, otherwise one matching Allow is needed.
+    Documents are the stored ones (already checked by ``check_policy_document``).
+    """
+    allowed = False
+    for text in documents:
+        statements = _as_list(json.loads(text)["Statement"])
+        for statement in statements:
+            if not (
+                _principal_matches(statement["Principal"], account)
+                and any(_action_covers(a) for a in _as_list(statement["Action"]))
+                and _resource_matches(statement["Resource"], resource_arns)
+            ):
+                continue
+            if statement["Effect"] == "Deny":
+                return False
+            allowed = True
+    return allowed
+
+
+def project_policy_documents(session: Session, project_id: int) -> list[str]:
+    return list(
+        session.scalars(select(CLProjectPolicy.document).where(CLProjectPolicy.project_id == project_id))
+    )
 
 
 def _policy(session: Session, project_id: int, name: str) -> CLProjectPolicy | None:

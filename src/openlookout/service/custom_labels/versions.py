@@ -3,8 +3,9 @@
 CreateProjectVersion trains on the project's TRAIN dataset and evaluates on its TEST dataset,
 or on an 80/20 split of TRAIN when the project has no TEST dataset (job ``cl_train_version``,
 ``training_job.py``): image-level labels train a classifier, bounding boxes a detector.
-The legacy TrainingData/TestingData manifest path is refused. Hosting is in ``hosting.py``; CopyProjectVersion
-still checks what it names and then answers "not available".
+A project without datasets may instead name Ground Truth manifests in TrainingData and
+TestingData (``version_inputs.py``). Hosting is in ``hosting.py``; CopyProjectVersion in
+``copy_version.py``.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.base import BlobError, BlobStore
-from openlookout.errors import ConflictError, InvalidInputError, NotSupportedError
+from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.jobs.runner import JobSubmitter, queue_job
 from openlookout.service import pagination
 from openlookout.service.custom_labels import tags
 from openlookout.service.custom_labels.arns import version_arn
 from openlookout.service.custom_labels.datasets import BUSY_STATES, READY_STATES
 from openlookout.service.custom_labels.errors import duplicate_as
+from openlookout.service.custom_labels.kms_keys import KeyResolver, check_kms_key
 from openlookout.service.custom_labels.lookup import get_project, get_version
+from openlookout.service.custom_labels.version_inputs import check_legacy_inputs, input_results
 from openlookout.service.custom_labels.version_status import (
     BUSY,
     DELETING,
+    IN_PROGRESS,
     MESSAGES,
     TRAIN_JOB_KIND,
     TRAINING_IN_PROGRESS,
@@ -34,8 +38,6 @@ from openlookout.service.custom_labels.version_status import (
 from openlookout.store.custom_labels_tables import CLDataset, CLProjectVersion
 from openlookout.store.db import write_session
 from openlookout.store.tables import utcnow
-
-_COPY_NOT_YET = "CopyProjectVersion is not available in this release of openlookout."
 
 
 def describe(version: CLProjectVersion) -> dict[str, Any]:
@@ -99,11 +101,14 @@ def describe_project_versions(
 # -- CreateProjectVersion ---------------------------------------------------------------------
 
 
-def _training_datasets(session: Session, project_id: int) -> dict[str, CLDataset]:
-    datasets = {
+def _project_datasets(session: Session, project_id: int) -> dict[str, CLDataset]:
+    return {
         d.dataset_type: d
         for d in session.scalars(select(CLDataset).where(CLDataset.project_id == project_id))
     }
+
+
+def _check_training_datasets(datasets: dict[str, CLDataset]) -> None:
     if "TRAIN" not in datasets:
         raise InvalidInputError(
             "The project has no training dataset; create a TRAIN dataset (and optionally a TEST "
@@ -122,15 +127,9 @@ def _training_datasets(session: Session, project_id: int) -> dict[str, CLDataset
                 f"The {dataset.dataset_type} dataset is {dataset.status}; it cannot be used for training.",
                 field="ProjectArn",
             )
-    return datasets
 
 
-def _check_request(
-    output_config: dict[str, Any],
-    training_data: dict[str, Any] | None,
-    testing_data: dict[str, Any] | None,
-    feature_config: dict[str, Any] | None,
-) -> None:
+def _check_request(output_config: dict[str, Any], feature_config: dict[str, Any] | None) -> None:
     if not output_config.get("S3Bucket"):
         raise InvalidInputError("OutputConfig.S3Bucket is required.", field="OutputConfig")
     if feature_config:
@@ -138,16 +137,12 @@ def _check_request(
             "FeatureConfig applies to CONTENT_MODERATION projects only; this is a CUSTOM_LABELS project.",
             field="FeatureConfig",
         )
-    if training_data is not None or testing_data is not None:
-        raise NotSupportedError(
-            "Training from TrainingData/TestingData manifests is not available in this release of "
-            "openlookout; create the project's TRAIN (and TEST) datasets and call CreateProjectVersion "
-            "without them."
-        )
 
 
 def create_project_version(
     sessions: sessionmaker[Session],
+    blobs: BlobStore,
+    keyring: KeyResolver,
     runner: JobSubmitter,
     project_arn: str,
     version_name: str,
@@ -167,7 +162,11 @@ def create_project_version(
     )
     with duplicate_as(in_use), write_session(sessions) as session:
         project = get_project(session, project_arn)
-        _check_request(output_config, training_data, testing_data, feature_config)
+        _check_request(output_config, feature_config)
+        if kms_key_id is not None:
+            check_kms_key(keyring, kms_key_id)
+        datasets = _project_datasets(session, project.id)
+        legacy = check_legacy_inputs(blobs, training_data, testing_data, bool(datasets))
         existing = session.scalars(
             select(CLProjectVersion.id).where(
                 CLProjectVersion.project_id == project.id, CLProjectVersion.name == version_name
@@ -175,7 +174,8 @@ def create_project_version(
         ).first()
         if existing is not None:
             raise in_use
-        datasets = _training_datasets(session, project.id)
+        if legacy is None:
+            _check_training_datasets(datasets)
         now = utcnow()
         version = CLProjectVersion(
             project_id=project.id,
@@ -189,13 +189,10 @@ def create_project_version(
             output_bucket=output_config["S3Bucket"],
             output_prefix=output_config.get("S3KeyPrefix") or "",
             kms_key_id=kms_key_id,
-            results=json.dumps(
-                {
-                    "TrainingDataResult": {"Input": {"Assets": []}},
-                    "TestingDataResult": {"Input": {"Assets": [], "AutoCreate": "TEST" not in datasets}},
-                }
-            ),
+            training_data=legacy.training_json() if legacy else None,
+            testing_data=legacy.testing_json() if legacy else None,
         )
+        version.results = json.dumps(input_results(version, has_test_dataset="TEST" in datasets))
         session.add(version)
         session.flush()
         job = queue_job(session, TRAIN_JOB_KIND, {"version_id": version.id})
@@ -218,9 +215,9 @@ def delete_project_version(
             raise ConflictError(
                 f"The project version is {version.status}; "
                 + (
-                    "stop it before deleting it."
-                    if version.status != TRAINING_IN_PROGRESS
-                    else "wait for training to end before deleting it."
+                    "wait for its training or copy to end before deleting it."
+                    if version.status in IN_PROGRESS
+                    else "stop it before deleting it."
                 ),
                 resource_type="MODEL",
                 resource_id=project_version_arn,
@@ -245,17 +242,3 @@ def _delete_prefix(blobs: BlobStore, bucket: str, prefix: str) -> None:
                 return
     except BlobError:
         return  # the model's copy is unreachable: nothing refers to it any more
-
-
-def copy_project_version(
-    sessions: sessionmaker[Session],
-    source_project_arn: str,
-    source_project_version_arn: str,
-    destination_project_arn: str,
-    **_: Any,
-) -> dict[str, Any]:
-    with sessions() as session:
-        get_project(session, source_project_arn)
-        get_project(session, destination_project_arn)
-        get_version(session, source_project_version_arn)
-    raise NotSupportedError(_COPY_NOT_YET)

@@ -1,0 +1,141 @@
+"""CopyProjectVersion (spec B.3): a trained version becomes a new version of another project.
+
+The call checks the request and creates the destination version as COPYING_IN_PROGRESS;
+the job ``cl_copy_version`` (``copy_job.py``) copies the model and its evaluation files,
+then sets COPYING_COMPLETED (or COPYING_FAILED). A caller from another account than the
+server's needs a project policy on the source project that allows it (``policies.copy_allowed``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from openlookout.errors import AccessDeniedError, ConflictError, InvalidInputError
+from openlookout.jobs.runner import JobSubmitter, queue_job
+from openlookout.service.custom_labels import tags
+from openlookout.service.custom_labels.arns import version_arn
+from openlookout.service.custom_labels.errors import duplicate_as
+from openlookout.service.custom_labels.kms_keys import KeyResolver, check_kms_key
+from openlookout.service.custom_labels.lookup import get_project, get_version
+from openlookout.service.custom_labels.policies import copy_allowed, project_policy_documents
+from openlookout.service.custom_labels.version_status import (
+    COPY_JOB_KIND,
+    COPYING_IN_PROGRESS,
+    IN_PROGRESS,
+    MESSAGES,
+)
+from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
+from openlookout.store.db import write_session
+from openlookout.store.tables import utcnow
+
+ACTION = "rekognition:CopyProjectVersion"
+
+
+def _check_cross_account(
+    session: Session, caller_account: str, source_project: CLProject, source: CLProjectVersion
+) -> None:
+    documents = project_policy_documents(session, source_project.id)
+    if not copy_allowed(documents, caller_account, [source.arn, source_project.arn]):
+        raise AccessDeniedError(
+            f"User: arn:aws:iam::{caller_account}:root is not authorized to perform: {ACTION} on "
+            f"resource: {source.arn}; a project policy on the source project must allow it."
+        )
+
+
+def _check_source(source: CLProjectVersion, source_project: CLProject) -> None:
+    if source.project_id != source_project.id:
+        raise InvalidInputError(
+            f"The project version {source.arn} does not belong to the project {source_project.arn}.",
+            field="SourceProjectVersionArn",
+        )
+    if source.status in IN_PROGRESS:
+        raise ConflictError(
+            f"The source project version is {source.status}; wait until it completes before copying it.",
+            resource_type="MODEL",
+            resource_id=source.arn,
+        )
+    if not source.artifact_prefix:
+        raise InvalidInputError(
+            f"The source project version is {source.status} and has no trained model to copy.",
+            field="SourceProjectVersionArn",
+        )
+
+
+def copy_project_version(
+    sessions: sessionmaker[Session],
+    runner: JobSubmitter,
+    keyring: KeyResolver,
+    server_account: str,
+    source_project_arn: str,
+    source_project_version_arn: str,
+    destination_project_arn: str,
+    version_name: str,
+    output_config: dict[str, Any],
+    tags_: dict[str, str] | None = None,
+    kms_key_id: str | None = None,
+    caller_account: str | None = None,
+) -> dict[str, Any]:
+    """``caller_account`` is the account of the caller's access key (None: the server's own)."""
+    tags.checked_tags(tags_)
+    if not output_config.get("S3Bucket"):
+        raise InvalidInputError("OutputConfig.S3Bucket is required.", field="OutputConfig")
+    if kms_key_id is not None:
+        check_kms_key(keyring, kms_key_id)
+    in_use = ConflictError(
+        f"A project version named {version_name} already exists in the destination project.",
+        resource_type="MODEL",
+        resource_id=version_name,
+    )
+    with duplicate_as(in_use), write_session(sessions) as session:
+        source_project = get_project(session, source_project_arn)
+        source = get_version(session, source_project_version_arn)
+        destination = get_project(session, destination_project_arn)
+        if caller_account is not None and caller_account != server_account:
+            _check_cross_account(session, caller_account, source_project, source)
+        _check_source(source, source_project)
+        taken = session.scalars(
+            select(CLProjectVersion.id).where(
+                CLProjectVersion.project_id == destination.id, CLProjectVersion.name == version_name
+            )
+        ).first()
+        if taken is not None:
+            raise in_use
+        now = utcnow()
+        copy = CLProjectVersion(
+            project_id=destination.id,
+            name=version_name,
+            arn=version_arn(destination.arn, version_name, now),
+            status=COPYING_IN_PROGRESS,
+            status_message=MESSAGES[COPYING_IN_PROGRESS],
+            description=source.description,
+            created_at=now,
+            updated_at=now,
+            output_bucket=output_config["S3Bucket"],
+            output_prefix=output_config.get("S3KeyPrefix") or "",
+            kms_key_id=kms_key_id,
+            source_version_arn=source.arn,
+            # The inputs describe what the model was trained on, so the copy echoes them.
+            training_data=source.training_data,
+            testing_data=source.testing_data,
+            results=json.dumps(_input_results(source)),
+        )
+        session.add(copy)
+        session.flush()
+        job = queue_job(session, COPY_JOB_KIND, {"version_id": copy.id})
+        tags.tag_at_creation(session, copy.arn, tags_)
+        arn, job_id = copy.arn, job.id
+    runner.submit(job_id)
+    return {"ProjectVersionArn": arn}
+
+
+def _input_results(source: CLProjectVersion) -> dict[str, Any]:
+    results: dict[str, Any] = json.loads(source.results) if source.results else {}
+    return {
+        member: {"Input": results[member]["Input"]}
+        for member in ("TrainingDataResult", "TestingDataResult")
+        if "Input" in results.get(member, {})
+    }
