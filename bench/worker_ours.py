@@ -7,6 +7,11 @@ training with the saved model, so train time covers training and saving only.
 
 from __future__ import annotations
 
+# The package first, as its entry points do: it sets its thread defaults before NumPy and
+# torch load (the v1 engine, run from git history, had none).
+import openlookout  # noqa: F401
+
+# isort: split
 import tempfile
 import time
 from collections.abc import Callable

@@ -6,6 +6,9 @@ from this file, never from the working directory.
 
 from __future__ import annotations
 
+import openlookout  # noqa: F401  (first: it sets thread defaults before NumPy and torch load)
+
+# isort: split
 from pathlib import Path
 
 import pytest

@@ -218,10 +218,15 @@ def _held_out_scores(
     for fold in range(num_folds):
         candidates = [p for i, p in kept.pool.items() if normal_folds.get(i) != fold]
         bank = MemoryBank(select_bank(np.concatenate(candidates), select_device(device), seed=SEED + fold))
-        for index, target in [(i, normal_scores) for i in normals if normal_folds[i] == fold] + [
+        scored = [(i, normal_scores) for i in normals if normal_folds[i] == fold] + [
             (i, anomaly_scores) for i in anomalies if anomaly_folds[i] == fold
-        ]:
-            maps[index] = anomaly_map(bank.nearest_distances(kept.full[index]), model_grid)
+        ]
+        # One search for the whole fold: a large matrix product beats many small ones.
+        distances = bank.nearest_distances(np.stack([kept.full[i] for i, _ in scored])) if scored else []
+        per_image = len(distances) // max(len(scored), 1)
+        for position, (index, target) in enumerate(scored):
+            patch_distances = distances[position * per_image : (position + 1) * per_image]
+            maps[index] = anomaly_map(patch_distances, model_grid)
             target[index] = image_score(maps[index])
     return _HeldOut(
         normal_scores=[normal_scores[i] for i in normals],
@@ -244,12 +249,14 @@ def _segmentation_head(
         raise TrainingDataError("No training mask shows an anomaly class; a segmentation model needs some.")
     samples = {i: PatchSample(kept.full[i], held.maps[i], mask) for i, mask in sorted(kept.masks.items())}
     held_out: list[HeldOutImage] = []
+    previous = None  # each fit starts from the last one: same optimum, fewer iterations
     for fold in range(held.num_folds):
         inside = [i for i in samples if held.folds[i] == fold]
         outside = [samples[i] for i in samples if held.folds[i] != fold]
         if not inside or not any(s.mask.any() for s in outside):
             continue  # nothing to score, or no defect to learn from without this fold
-        classifier = fit_patch_classifier(outside, num_classes, seed=SEED + fold)
+        classifier = fit_patch_classifier(outside, num_classes, seed=SEED + fold, start=previous)
+        previous = classifier
         for i in inside:
             pmap = anomaly_probability(classifier.probabilities(samples[i].features, samples[i].amap))
             decision = calibration.is_anomalous(image_score(held.maps[i]))
@@ -257,7 +264,7 @@ def _segmentation_head(
     threshold = pixel_threshold(held_out, size)
     return SegmentationHead(
         pixel_threshold=DEFAULT_PIXEL_THRESHOLD if threshold is None else threshold,
-        classifier=fit_patch_classifier(list(samples.values()), num_classes, seed=SEED),
+        classifier=fit_patch_classifier(list(samples.values()), num_classes, seed=SEED, start=previous),
     )
 
 

@@ -50,18 +50,22 @@ def _projected(features: np.ndarray, device: torch.device, generator: torch.Gene
     return x.to(device)
 
 
-def _greedy_in_pool(pool_x: torch.Tensor, pool_dist: torch.Tensor, bound: float, wanted: int) -> list[int]:
-    """Pool positions the exact greedy picks, in order, while they beat ``bound``."""
-    pool_sq = (pool_x * pool_x).sum(dim=1)
+def _greedy_in_pool(pool_x: np.ndarray, pool_dist: np.ndarray, bound: float, wanted: int) -> list[int]:
+    """Pool positions the exact greedy picks, in order, while they beat ``bound``.
+
+    NumPy rather than torch: the arrays are small (pool x 64) and the loop is
+    per-pick, so per-call overhead is what costs here.
+    """
+    pool_sq = np.einsum("ij,ij->i", pool_x, pool_x)
     picked: list[int] = []
     while len(picked) < wanted:
-        best = int(torch.argmax(pool_dist))
+        best = int(np.argmax(pool_dist))
         best_dist = float(pool_dist[best])
         if best_dist == -math.inf or best_dist < bound:
             break
         picked.append(best)
-        dist = pool_sq - 2.0 * torch.mv(pool_x, pool_x[best]) + pool_sq[best]
-        torch.minimum(pool_dist, dist, out=pool_dist)
+        dist = pool_sq - 2.0 * (pool_x @ pool_x[best]) + pool_sq[best]
+        np.minimum(pool_dist, dist, out=pool_dist)
         pool_dist[best] = -math.inf
     return picked
 
@@ -91,8 +95,11 @@ def greedy_coreset(features: np.ndarray, size: int, device: torch.device, seed: 
         pool = min(num - len(chosen), max(MIN_POOL, min(MAX_POOL, 2 * wanted)))
         values, indices = torch.topk(min_dist, min(pool + 1, num))
         bound = float(values[pool]) if len(values) > pool else -math.inf
-        picked = _greedy_in_pool(x[indices[:pool]], values[:pool].clone(), bound, wanted)
-        new = indices[:pool][picked]
+        pool_rows = indices[:pool]
+        picked = _greedy_in_pool(
+            x[pool_rows].cpu().numpy(), values[:pool].cpu().numpy().copy(), bound, wanted
+        )
+        new = pool_rows[torch.as_tensor(picked, device=pool_rows.device)]
         centres = x[new]
         # min over the new centres of |c|^2 - 2xc, then + |x|^2: one fused matrix product.
         nearest = torch.addmm((centres * centres).sum(dim=1)[None, :], x, centres.T, alpha=-2.0)

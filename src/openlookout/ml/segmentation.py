@@ -97,12 +97,26 @@ def _training_set(
     return x, y
 
 
-def fit_patch_classifier(samples: Sequence[PatchSample], num_classes: int, seed: int = 0) -> PatchClassifier:
-    """Soft-target softmax regression on the standardised (subsampled) patches."""
+def fit_patch_classifier(
+    samples: Sequence[PatchSample], num_classes: int, seed: int = 0, start: PatchClassifier | None = None
+) -> PatchClassifier:
+    """Soft-target softmax regression on the standardised (subsampled) patches.
+
+    ``start``: a classifier fitted on similar data (another fold) to start the optimiser
+    from; the fit is convex, so it only saves iterations.
+    """
     x, y = _training_set(samples, num_classes, np.random.default_rng(seed))
     mean = x.mean(axis=0)
     std = np.maximum(x.std(axis=0), 1e-6)
-    weights, bias = fit_softmax((x - mean) / std, y, WEIGHT_DECAY, max_iterations=MAX_ITERATIONS)
+    initial = None
+    if start is not None and start.weights.shape == (x.shape[1], num_classes + 1):
+        # Re-express the other classifier's weights for this fit's standardisation.
+        weights0 = start.weights / start.std[:, None] * std[:, None]
+        bias0 = start.bias + ((mean - start.mean) / start.std) @ start.weights
+        initial = (weights0, bias0)
+    weights, bias = fit_softmax(
+        (x - mean) / std, y, WEIGHT_DECAY, max_iterations=MAX_ITERATIONS, start=initial
+    )
     return PatchClassifier(
         mean=mean.astype(np.float32), std=std.astype(np.float32), weights=weights, bias=bias
     )

@@ -41,16 +41,24 @@ def fit_softmax(
     weight_decay: float,
     max_iterations: int = 100,
     tolerance: float = 1e-5,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minimise mean soft cross-entropy + weight_decay * |W|^2; returns (W (D, C), b (C,)).
 
     ``x`` is (N, D) and should be standardised; ``y`` is (N, C) with rows summing to 1.
-    Deterministic: starts from zero and uses no randomness.
+    Deterministic: starts from zero, or from ``start`` (W, b), and uses no randomness.
+    The problem is convex, so a start near the optimum (the solution of a similar
+    problem) only saves iterations; it does not change where the fit ends.
     """
     x32 = np.ascontiguousarray(x, dtype=np.float32)
     y32 = np.ascontiguousarray(y, dtype=np.float32)
     dim, classes = x32.shape[1], y32.shape[1]
     params = np.zeros(dim * classes + classes)
+    if start is not None:
+        weights0, bias0 = start
+        # Softmax ignores a common shift of the biases; centring keeps the fit where a
+        # start from zero stays (gradients of the biases sum to zero).
+        params = np.concatenate([weights0.astype(np.float64).ravel(), bias0 - bias0.mean()])
     loss, grad = _loss_and_gradient(params, x32, y32, weight_decay)
     steps: deque[tuple[np.ndarray, np.ndarray, float]] = deque(maxlen=HISTORY)
     for _ in range(max_iterations):
