@@ -6,7 +6,7 @@ Every system trains and predicts in its own subprocess (ours in ``.venv``, the p
 ``.venv-bench``, made by ``bench/setup_peer.sh``) on the same images, with the same
 EfficientNet-Lite0 ImageNet weights; this process measures wall time and peak RAM from
 outside and scores every system's raw outputs with the same metric code. The table is
-printed and written to ``bench/RESULTS.md``. See ``bench/README.md``.
+printed and written to ``bench/results/anomaly.md``. See ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -169,7 +169,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--systems", default="ours,ours-v1,patchcore,padim")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per system and dataset")
     parser.add_argument("--memory-cap-gib", type=float, default=DEFAULT_MEMORY_CAP_GIB, help="RLIMIT_DATA")
-    parser.add_argument("--results", default=str(REPO_ROOT / "bench" / "RESULTS.md"), help="'-' to not write")
+    parser.add_argument(
+        "--results", default=str(REPO_ROOT / "bench" / "results" / "anomaly.md"), help="'-' to not write"
+    )
     return parser.parse_args(argv)
 
 
