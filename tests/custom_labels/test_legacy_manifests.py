@@ -182,3 +182,18 @@ def test_request_errors(service: CustomLabelsService, blobs: LocalBlobStore, pau
         service.create_project_version(
             project, "v2", OUTPUT, training_data={"Assets": [asset]}, testing_data=AUTO
         )
+
+
+def test_a_legacy_version_trains_end_to_end(service: CustomLabelsService, blobs: LocalBlobStore) -> None:
+    """TrainingData + TestingData.AutoCreate through the real training job (inline runner)."""
+    from .test_versions import put_textures
+
+    if not blobs.bucket_exists(OUTPUT["S3Bucket"]):
+        blobs.create_bucket(OUTPUT["S3Bucket"])
+    project = service.create_project("legacy-train")["ProjectArn"]
+    training = {"Assets": [put_manifest(blobs, "legacy/textures.manifest", put_textures(blobs, "lg", 8, 0))]}
+    service.create_project_version(project, "v1", OUTPUT, training_data=training, testing_data=AUTO)
+    described = service.describe_project_versions(project)["ProjectVersionDescriptions"][0]
+    assert described["Status"] == "TRAINING_COMPLETED", described.get("StatusMessage")
+    assert described["TestingDataResult"]["Output"]["AutoCreate"] is True
+    assert described["EvaluationResult"]["F1Score"] > 0.5

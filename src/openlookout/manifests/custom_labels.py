@@ -382,6 +382,81 @@ def _check_box(
     return label
 
 
+# ---------------------------------------------------------------- usable boxes (training)
+
+
+@dataclass(frozen=True)
+class PixelBox:
+    """One usable ground-truth box in pixels, with the ``image_size`` its attribute declares."""
+
+    label: str
+    left: float
+    top: float
+    width: float
+    height: float
+    image_width: int
+    image_height: int
+
+
+@dataclass(frozen=True)
+class DetectionTruth:
+    """A line's object-detection ground truth: every usable box of its detection attributes."""
+
+    image_size: tuple[int, int] | None  # (width, height) of the first detection attribute
+    boxes: list[PixelBox]
+    has_detection: bool  # at least one detection attribute (with boxes or deliberately without)
+
+
+def detection_truth(document: dict[str, Any]) -> DetectionTruth:
+    """The boxes validation accepts, read again without changing the document.
+
+    The same checks as ``validate_line`` decide which boxes count, so training uses exactly
+    the boxes the validation files report as valid.
+    """
+    size: tuple[int, int] | None = None
+    boxes: list[PixelBox] = []
+    has_detection = False
+    for attribute in label_attributes(document):
+        parts = _detection_parts(document[attribute], document[f"{attribute}-metadata"])
+        if parts is None:
+            continue
+        annotations, attribute_size, class_map, objects = parts
+        has_detection = True
+        size = size or attribute_size
+        for position, annotation in enumerate(annotations):
+            # A copy: _check_box drops the errors an earlier validation attached to the item.
+            item = (
+                {k: v for k, v in annotation.items() if k != "errors"}
+                if isinstance(annotation, dict)
+                else None
+            )
+            label = _check_box(item, position, objects, class_map, attribute_size)
+            if isinstance(label, str) and item is not None:
+                left, top, width, height = (float(item[f]) for f in ("left", "top", "width", "height"))
+                boxes.append(PixelBox(label, left, top, width, height, *attribute_size))
+    return DetectionTruth(size, boxes, has_detection)
+
+
+def _detection_parts(
+    value: object, meta: object
+) -> tuple[list[Any], tuple[int, int], dict[str, Any], list[Any]] | None:
+    """(annotations, image size, class-map, objects) of a well-formed detection attribute."""
+    if not isinstance(meta, dict) or meta.get("type") != DETECTION_TYPE or not isinstance(value, dict):
+        return None
+    annotations, size = value.get("annotations"), _image_size(value.get("image_size"))
+    class_map, objects = meta.get("class-map"), meta.get("objects")
+    if (
+        _common_metadata_problem(meta, "") is not None
+        or not isinstance(annotations, list)
+        or len(annotations) > MAX_BOXES_PER_IMAGE
+        or size is None
+        or not isinstance(class_map, dict)
+        or not isinstance(objects, list)
+    ):
+        return None
+    return annotations, size, class_map, objects
+
+
 # ---------------------------------------------------------------- whole manifests
 
 

@@ -44,7 +44,7 @@ def evaluation_keys(bucket: str, prefix: str, project: str, version: str) -> Eva
     )
 
 
-def _iso(moment: datetime) -> str:
+def iso_timestamp(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
@@ -62,7 +62,7 @@ def summary_document(result: LabelTrainResult, version_arn: str, end: datetime) 
         "Version": 1,
         "EvaluationDetails": {
             "ProjectVersionArn": version_arn,
-            "EvaluationEndTimestamp": _iso(end),
+            "EvaluationEndTimestamp": iso_timestamp(end),
             "Labels": result.labels,
             "NumberOfTrainingImages": result.num_train,
             "NumberOfTestingImages": result.num_test,
@@ -116,7 +116,7 @@ def evaluated_line(
             "confidence": prediction.scores[label],
             "type": CLASSIFICATION_TYPE,
             "human-annotated": "no",
-            "creation-date": _iso(end),
+            "creation-date": iso_timestamp(end),
             "job-name": JOB_NAME,
             DETAILS_KEY: {
                 "version": 1,
@@ -125,13 +125,13 @@ def evaluated_line(
                 "is-false-positive": predicted and not present,
                 "is-false-negative": not predicted and present,
                 "is-present-in-ground-truth": present,
-                "ground-truth-labelling-jobs": _labelling_jobs(document),
+                "ground-truth-labelling-jobs": labelling_jobs(document),
             },
         }
     return line
 
 
-def _labelling_jobs(document: dict[str, Any]) -> list[str]:
+def labelling_jobs(document: dict[str, Any]) -> list[str]:
     jobs = []
     for attribute in label_attributes(document):
         meta = document.get(f"{attribute}-metadata")
@@ -140,7 +140,7 @@ def _labelling_jobs(document: dict[str, Any]) -> list[str]:
     return sorted(set(jobs))
 
 
-def _json_lines(documents: Sequence[dict[str, Any]]) -> bytes:
+def json_lines(documents: Sequence[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(d, separators=(",", ":")) + "\n" for d in documents).encode()
 
 
@@ -165,5 +165,5 @@ def write_evaluation_files(
     summary = json.dumps(summary_document(result, version_arn, end), indent=2).encode()
     training = [ground_truth_renamed(line.document) for line in train_lines if line.document is not None]
     blobs.put(keys.bucket, keys.summary, summary, content_type="application/json")
-    blobs.put(keys.bucket, keys.training_manifest, _json_lines(training))
-    blobs.put(keys.bucket, keys.testing_manifest, _json_lines(evaluated))
+    blobs.put(keys.bucket, keys.training_manifest, json_lines(training))
+    blobs.put(keys.bucket, keys.testing_manifest, json_lines(evaluated))

@@ -19,13 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.base import BlobStore
-from openlookout.blobs.transfer import download_prefix
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.hosting.base import HostingError, ModelHost
 from openlookout.hosting.local import HostingPolicy, LocalModelHost
-from openlookout.ml.labels import read_thresholds
+from openlookout.ml.custom_labels_models import read_custom_labels_thresholds
+from openlookout.ml.detection.types import DetectionPrediction
 from openlookout.service.custom_labels import detect_image
+from openlookout.service.custom_labels.artifact_crypto import download_version_artifacts
+from openlookout.service.custom_labels.detection_response import select_detections
 from openlookout.service.custom_labels.errors import NotReadyError
 from openlookout.service.custom_labels.lookup import get_version
 from openlookout.service.custom_labels.version_status import (
@@ -43,12 +45,13 @@ from openlookout.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
-LABEL_LOADER = "openlookout.ml.labels.model:load_label_model"
+# Loads image-label and object-detection models alike (by the model file in the folder).
+LABEL_LOADER = "openlookout.ml.custom_labels_models:load_custom_labels_model"
 PREDICT_TIMEOUT_S = 120.0
 
 
 def label_model_host() -> LocalModelHost:
-    """The embedded host, with units that load image-label models."""
+    """The embedded host, with units that load Custom Labels models of either kind."""
     return LocalModelHost(HostingPolicy(loader=LABEL_LOADER))
 
 
@@ -169,8 +172,12 @@ class CustomLabelsHosting:
                     resource_id=project_version_arn,
                 ) from None
             raise RuntimeError(str(exc)) from exc
-        scores: dict[str, float] = prediction.scores  # type: ignore[attr-defined]
-        return {"CustomLabels": select_labels(scores, thresholds, min_confidence, max_results)}
+        if isinstance(prediction, DetectionPrediction):
+            found = select_detections(prediction.detections, thresholds, min_confidence, max_results)
+        else:
+            scores: dict[str, float] = prediction.scores  # type: ignore[attr-defined]
+            found = select_labels(scores, thresholds, min_confidence, max_results)
+        return {"CustomLabels": found}
 
     def release(self, version_id: int) -> None:
         """Stop the version's units (if any) and drop its local copy."""
@@ -210,8 +217,8 @@ class CustomLabelsHosting:
         return self.settings.data_dir / "hosting" / host_key(version_id)
 
     def _download(self, version_id: int, prefix: str) -> Path:
-        return download_prefix(
-            self.blobs, self.settings.internal_bucket, prefix, self._artifact_dir(version_id)
+        return download_version_artifacts(
+            self.settings, self.sessions, self.blobs, version_id, prefix, self._artifact_dir(version_id)
         )
 
     def _set_status(self, version_id: int, expected: str, status: str, message: str) -> bool:
@@ -230,7 +237,7 @@ class CustomLabelsHosting:
             if not prefix:
                 raise HostingError("The project version has no trained model to host.")
             folder = self._download(version_id, prefix)
-            thresholds = read_thresholds(folder)
+            thresholds = read_custom_labels_thresholds(folder)
             self.host.start(host_key(version_id), folder, min_units, max_units)
             self._thresholds[version_id] = thresholds
         except Exception as exc:

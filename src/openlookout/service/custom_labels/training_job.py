@@ -1,10 +1,11 @@
-"""Job ``cl_train_version``: train and evaluate an image-level label model (CreateProjectVersion).
+"""Job ``cl_train_version``: train and evaluate a Custom Labels model (CreateProjectVersion).
 
 Steps: validate the project's datasets again and write the validation files (spec B.4),
 stop on terminal errors; split TRAIN 80/20 when there is no TEST dataset; train the
-classifier (``openlookout.ml.labels``); copy the model into the internal bucket; write
-the evaluation files (spec B.5); then commit TRAINING_COMPLETED with every result in one
-transaction. A re-run after a crash starts over and overwrites the same keys.
+classifier, or the object detector when the training set has bounding boxes
+(``training_kinds``); copy the model into the internal bucket; write the evaluation files
+(spec B.5); then commit TRAINING_COMPLETED with every result in one transaction. A re-run
+after a crash starts over and overwrites the same keys.
 """
 
 from __future__ import annotations
@@ -18,28 +19,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from openlookout.blobs.base import BlobError, BlobStore
+from openlookout.blobs.base import BlobError
 from openlookout.errors import InvalidInputError
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.manifests.custom_labels import ManifestCheck, TerminalManifestError
 from openlookout.ml.api import TrainingDataError
-from openlookout.ml.labels import LabelTrainResult
-from openlookout.ml.labels.model import train_label_model
 from openlookout.service.custom_labels import training_data
+from openlookout.service.custom_labels.artifact_crypto import model_prefix, upload_artifacts
 from openlookout.service.custom_labels.datasets import ensure_bucket
-from openlookout.service.custom_labels.evaluation import (
-    EvaluationKeys,
-    evaluation_keys,
-    write_evaluation_files,
-)
+from openlookout.service.custom_labels.evaluation import EvaluationKeys, evaluation_keys
+from openlookout.service.custom_labels.training_kinds import TrainedModel, trainer_for
 from openlookout.service.custom_labels.validation_files import (
     ValidationFiles,
-    dataset_check,
     write_validation_files,
 )
+from openlookout.service.custom_labels.version_inputs import version_manifest_checks
 from openlookout.service.custom_labels.version_status import (
     MESSAGES,
     TRAIN_JOB_KIND,
@@ -47,7 +41,7 @@ from openlookout.service.custom_labels.version_status import (
     TRAINING_FAILED,
     TRAINING_IN_PROGRESS,
 )
-from openlookout.store.custom_labels_tables import CLDataset, CLProject, CLProjectVersion
+from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
 from openlookout.store.db import write_session
 from openlookout.store.tables import Job, utcnow
 
@@ -63,11 +57,6 @@ class VersionTarget:
     arn: str
     bucket: str  # OutputConfig
     prefix: str
-
-
-def model_prefix(project: str, version: str, version_id: int) -> str:
-    """Where the trained model lives in the internal bucket (the id keeps re-created names apart)."""
-    return f"custom-labels/{project}/{version}/{version_id}/model/"
 
 
 def _asset(bucket: str, key: str) -> dict[str, Any]:
@@ -100,11 +89,6 @@ def _merge(results: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _upload_folder(blobs: BlobStore, folder: Path, bucket: str, prefix: str) -> None:
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        blobs.put(bucket, prefix + path.relative_to(folder).as_posix(), path.read_bytes())
-
-
 class TrainCustomLabelsVersionHandler:
     kind = TRAIN_JOB_KIND
 
@@ -122,33 +106,35 @@ class TrainCustomLabelsVersionHandler:
             target = VersionTarget(
                 project.name, version.name, version.arn, version.output_bucket, version.output_prefix
             )
-            train_check, test_check = _dataset_checks(session, project.id)
+            train_check, test_check = version_manifest_checks(session, ctx.blobs, version)
         self._validate(ctx, version_id, train_check, test_check, target)
-        split = training_data.split_lines(train_check, test_check)
+        use_case = train_check.use_case
+        split = training_data.split_lines(train_check, test_check, use_case)
         self._save_results(
             ctx, version_id, {"TestingDataResult": {"Input": {"AutoCreate": split.auto_created}}}
         )
         with tempfile.TemporaryDirectory(prefix="openlookout-cl-train-") as tmp:
-            result = _train(ctx, split, Path(tmp) / "model")
+            trained = _train(ctx, split, use_case, Path(tmp) / "model")
             artifact_prefix = model_prefix(target.project, target.version, version_id)
             ensure_bucket(ctx.blobs, ctx.settings.internal_bucket)
-            _upload_folder(ctx.blobs, Path(tmp) / "model", ctx.settings.internal_bucket, artifact_prefix)
+            upload_artifacts(ctx, version_id, Path(tmp) / "model", artifact_prefix)
         end = utcnow()
         keys = evaluation_keys(target.bucket, target.prefix, target.project, target.version)
         try:
-            write_evaluation_files(ctx.blobs, keys, result, split.train, split.test, target.arn, end)
+            trained.write_evaluation(ctx.blobs, keys, target.arn, end)
         except BlobError as exc:
             raise JobFailed(
                 "ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET: "
                 f"Cannot write to s3://{target.bucket}/{target.prefix}: {exc}"
             ) from None
         log.info(
-            "custom labels %s/%s trained on %d images in %.1f s, test F1 %.3f",
+            "custom labels %s/%s (%s) trained on %d images in %.1f s, test F1 %.3f",
             target.project,
             target.version,
-            result.num_train,
-            result.train_seconds,
-            result.evaluation.f1,
+            use_case,
+            trained.num_train,
+            trained.train_seconds,
+            trained.f1,
         )
         with write_session(ctx.sessions) as session:
             version = session.get(CLProjectVersion, version_id)
@@ -156,7 +142,7 @@ class TrainCustomLabelsVersionHandler:
                 return  # deleted meanwhile
             version.status, version.status_message = TRAINING_COMPLETED, MESSAGES[TRAINING_COMPLETED]
             version.training_end = version.updated_at = end
-            version.f1_score = result.evaluation.f1
+            version.f1_score = trained.f1
             version.artifact_prefix = artifact_prefix
             billable = max(1, math.ceil(time.monotonic() - started))
             version.results = json.dumps(
@@ -201,17 +187,9 @@ class TrainCustomLabelsVersionHandler:
                 version.results = json.dumps(_merge(load_results(version), extra))
 
 
-def _dataset_checks(session: Session, project_id: int) -> tuple[ManifestCheck, ManifestCheck | None]:
-    rows = session.scalars(select(CLDataset).where(CLDataset.project_id == project_id))
-    datasets = {d.dataset_type: d for d in rows}
-    if "TRAIN" not in datasets:
-        raise JobFailed("The project has no training dataset.")
-    train = dataset_check(session, datasets["TRAIN"].id)
-    test = dataset_check(session, datasets["TEST"].id) if "TEST" in datasets else None
-    return train, test
-
-
-def _train(ctx: JobContext, split: training_data.TrainingSplit, model_dir: Path) -> LabelTrainResult:
+def _train(
+    ctx: JobContext, split: training_data.TrainingSplit, use_case: str, model_dir: Path
+) -> TrainedModel:
     train_labels = {label for line in split.train for label in line.labels}
     if not any(train_labels & set(line.labels) for line in split.test):
         raise JobFailed(
@@ -219,11 +197,7 @@ def _train(ctx: JobContext, split: training_data.TrainingSplit, model_dir: Path)
             "training data, so the model cannot be evaluated."
         )
     try:
-        return train_label_model(
-            training_data.examples(ctx.blobs, split.train),
-            training_data.examples(ctx.blobs, split.test),
-            model_dir,
-        )
+        return trainer_for(use_case)(ctx.blobs, split, model_dir)
     except TrainingDataError as exc:
         raise JobFailed(f"ERROR_MANIFEST_TOO_FEW_USABLE_LABELS: {exc}") from None
     except (BlobError, InvalidInputError) as exc:
