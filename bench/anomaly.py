@@ -160,6 +160,17 @@ def results_markdown(table: str, command: str, started: datetime.datetime, notes
     )
 
 
+def system_timeouts(pairs: list[str]) -> dict[str, float]:
+    """``["patchcore=900"]`` -> ``{"patchcore": 900.0}``."""
+    timeouts = {}
+    for pair in pairs:
+        system, _, seconds = pair.partition("=")
+        if system not in SYSTEM_NAMES or not seconds:
+            raise SystemExit(f"--timeout-for wants SYSTEM=SECONDS with a known system, got {pair!r}")
+        timeouts[system] = float(seconds)
+    return timeouts
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -168,6 +179,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scales", default="100,1000", help="synthetic dataset sizes, e.g. 100,1000,16000")
     parser.add_argument("--systems", default="ours,ours-v1,patchcore,padim")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per system and dataset")
+    parser.add_argument(
+        "--timeout-for",
+        action="append",
+        default=[],
+        metavar="SYSTEM=SECONDS",
+        help="a different time limit for one system (repeatable), e.g. patchcore=900",
+    )
     parser.add_argument("--memory-cap-gib", type=float, default=DEFAULT_MEMORY_CAP_GIB, help="RLIMIT_DATA")
     parser.add_argument(
         "--results", default=str(REPO_ROOT / "bench" / "results" / "anomaly.md"), help="'-' to not write"
@@ -186,8 +204,9 @@ def main(argv: list[str] | None = None) -> None:
     scales = [int(s) for s in args.scales.split(",") if s]
     specs = build_specs(args.datasets.split(","), scales)
     run_dir = CACHE_DIR / "runs" / f"{started:%Y%m%dT%H%M%S}"
+    timeouts = system_timeouts(args.timeout_for)
     rows = [
-        run_system(system, spec, run_dir, args.timeout, args.memory_cap_gib)
+        run_system(system, spec, run_dir, timeouts.get(system, args.timeout), args.memory_cap_gib)
         for spec in specs
         for system in systems
     ]
@@ -198,7 +217,9 @@ def main(argv: list[str] | None = None) -> None:
             [".venv/bin/python", "-m", "bench.anomaly", *(argv if argv is not None else sys.argv[1:])]
         )
         notes = [
-            f"Per system and dataset: time limit {args.timeout:.0f} s, data-memory cap (RLIMIT_DATA) "
+            f"Per system and dataset: time limit {args.timeout:.0f} s"
+            + "".join(f" ({system}: {seconds:.0f} s)" for system, seconds in timeouts.items())
+            + ", data-memory cap (RLIMIT_DATA) "
             f"{args.memory_cap_gib:g} GiB; raw outputs were in `{run_dir.relative_to(REPO_ROOT)}`"
         ]
         if "synthetic" in args.datasets and 16000 not in scales:

@@ -70,7 +70,13 @@ def main() -> None:
     train = [_labeled(entry, with_masks) for entry in spec["train"]]
     with tempfile.TemporaryDirectory() as model_dir:
         start = time.perf_counter()
-        train_anomaly_model(train, [], Path(model_dir), class_names=CLASS_NAMES if with_masks else ())
+        train_anomaly_model(
+            train,
+            [],
+            Path(model_dir),
+            class_names=CLASS_NAMES if with_masks else (),
+            progress=lambda step: print(f"{time.perf_counter() - start:8.1f} s  {step}", flush=True),
+        )
         train_s = time.perf_counter() - start
         model = load_anomaly_model(Path(model_dir))
 

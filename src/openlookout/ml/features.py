@@ -104,4 +104,6 @@ def iter_patch_features(
             batch.append(resize_rgb(rgb, size))
         features = extractor(np.stack(batch))
         for offset in range(len(batch)):
-            yield start + offset, features[offset]
+            # A copy, not a view: a caller that keeps one image's features (calibration
+            # images) must not keep its whole batch alive (16x the memory).
+            yield start + offset, features[offset].copy()
