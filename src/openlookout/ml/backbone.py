@@ -80,6 +80,9 @@ class Backbone:
         net.load_state_dict(state, strict=True)
         net.eval()
         _fold_batch_norms(net)
+        for module in net.modules():
+            if isinstance(module, torch.nn.ReLU6):
+                module.inplace = True  # inference only: no autograd needs the input kept
         self.device = device
         self._stem = torch.nn.Sequential(net._conv_stem, net._bn0, net._swish).to(device)
         self._blocks = net._blocks[:COARSE_TAP].to(device)

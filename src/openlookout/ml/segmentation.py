@@ -21,7 +21,7 @@ pixel takes the most probable anomaly class of its patch.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -63,6 +63,18 @@ class PatchSample:
     features: np.ndarray  # (rows, cols, D)
     amap: np.ndarray  # (rows, cols), held out from the bank that scores it
     mask: np.ndarray  # (H, W) class indices at the working resolution
+    # Every cross-fitting fold uses the same rows of an image: build them once.
+    _rows: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
+
+    def rows(self, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+        """(patches, D + 1) classifier inputs and (patches, num_classes + 1) soft targets."""
+        if num_classes not in self._rows:
+            fractions = cell_fractions(self.mask, self.amap.shape, num_classes)
+            self._rows[num_classes] = (
+                _inputs(self.features, self.amap),
+                fractions.reshape(-1, num_classes + 1).astype(np.float32),
+            )
+        return self._rows[num_classes]
 
 
 def _inputs(features: np.ndarray, amap: np.ndarray) -> np.ndarray:
@@ -81,13 +93,9 @@ def cell_fractions(mask: np.ndarray, grid: tuple[int, int], num_classes: int) ->
 def _training_set(
     samples: Sequence[PatchSample], num_classes: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    inputs, targets = [], []
-    for sample in samples:
-        inputs.append(_inputs(sample.features, sample.amap))
-        fractions = cell_fractions(sample.mask, sample.amap.shape, num_classes)
-        targets.append(fractions.reshape(-1, num_classes + 1))
-    x = np.concatenate(inputs)
-    y = np.concatenate(targets).astype(np.float32)
+    rows = [sample.rows(num_classes) for sample in samples]
+    x = np.concatenate([inputs for inputs, _ in rows])
+    y = np.concatenate([targets for _, targets in rows])
     background = np.flatnonzero(y[:, 0] == 1.0)
     if len(background) > MAX_BACKGROUND_PATCHES:
         dropped = rng.choice(background, size=len(background) - MAX_BACKGROUND_PATCHES, replace=False)
