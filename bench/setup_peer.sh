@@ -10,3 +10,5 @@ if [ ! -x .venv-bench/bin/python ]; then
 fi
 .venv-bench/bin/pip install --quiet -r bench/requirements-peer.txt
 .venv-bench/bin/python -W ignore -m bench.lite0_timm
+# Custom Labels bench: the COCO scorer and the YOLO peer are importable (no network needed).
+.venv-bench/bin/python -c "import pycocotools.cocoeval, importlib.metadata as m; print('ultralytics', m.version('ultralytics'))"
