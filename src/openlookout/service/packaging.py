@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.base import BlobStore
+from openlookout.blobs.transfer import download_prefix
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
 from openlookout.export.recipe import ComponentInfo
@@ -253,19 +254,6 @@ def _set_status(sessions: sessionmaker[Session], job_id: int, status: str, messa
             job.status, job.status_message, job.updated_at = status, message, utcnow()
 
 
-def _download(blobs: BlobStore, bucket: str, prefix: str, folder: Path) -> None:
-    token: str | None = None
-    while True:
-        page = blobs.list(bucket, prefix=prefix, continuation=token)
-        for obj in page.objects:
-            target = folder / obj.key[len(prefix) :]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(blobs.get(bucket, obj.key))
-        token = page.next_continuation
-        if not page.is_truncated or not token:
-            return
-
-
 class PackageModelHandler:
     """Payload ``{packaging_job_id}``."""
 
@@ -313,7 +301,7 @@ class PackageModelHandler:
         }
         with tempfile.TemporaryDirectory(prefix="openlookout-package-") as tmp:
             model_dir, out_dir = Path(tmp) / "model", Path(tmp) / "package"
-            _download(ctx.blobs, ctx.settings.internal_bucket, artifact_prefix, model_dir)
+            download_prefix(ctx.blobs, ctx.settings.internal_bucket, artifact_prefix, model_dir)
             files = build_package(
                 model_dir, out_dir, PackageSource(*source_info, target=targeting), component
             )

@@ -57,7 +57,6 @@ def summary_document(result: LabelTrainResult, version_arn: str, end: datetime) 
     }
     if not result.multi_label:
         aggregated["ConfusionMatrix"] = evaluation.confusion
-    per_label = sorted(evaluation.labels, key=lambda m: (-m.f1, m.label))
     return {
         "Version": 1,
         "EvaluationDetails": {
@@ -68,20 +67,28 @@ def summary_document(result: LabelTrainResult, version_arn: str, end: datetime) 
             "NumberOfTestingImages": result.num_test,
         },
         "AggregatedEvaluationResults": aggregated,
-        "LabelEvaluationResults": [
-            {
-                "Label": m.label,
-                "NumberOfTestingImages": m.test_images,
-                "Metrics": {
-                    "Threshold": m.threshold,
-                    "Precision": m.precision,
-                    "Recall": m.recall,
-                    "F1Score": m.f1,
-                },
-            }
-            for m in per_label
-        ],
+        "LabelEvaluationResults": label_evaluation_results(evaluation.labels),
     }
+
+
+def label_evaluation_results(labels: Sequence[Any]) -> list[dict[str, Any]]:
+    """Per-label summary entries (B.5), sorted by F1; classification and detection alike.
+
+    Each item needs ``label``, ``test_images``, ``threshold``, ``precision``, ``recall`` and ``f1``.
+    """
+    return [
+        {
+            "Label": m.label,
+            "NumberOfTestingImages": m.test_images,
+            "Metrics": {
+                "Threshold": m.threshold,
+                "Precision": m.precision,
+                "Recall": m.recall,
+                "F1Score": m.f1,
+            },
+        }
+        for m in sorted(labels, key=lambda m: (-m.f1, m.label))
+    ]
 
 
 def ground_truth_renamed(document: dict[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from openlookout.service.custom_labels.evaluation import (
     ground_truth_renamed,
     iso_timestamp,
     json_lines,
+    label_evaluation_results,
     labelling_jobs,
 )
 
@@ -38,7 +39,6 @@ MATCH_IOU = 0.5  # a predicted box is a true positive when it overlaps a box of 
 
 def summary_document(result: DetectionTrainResult, version_arn: str, end: datetime) -> dict[str, Any]:
     evaluation = result.evaluation
-    per_label = sorted(evaluation.labels, key=lambda m: (-m.f1, m.label))
     return {
         "Version": 1,
         "EvaluationDetails": {
@@ -55,19 +55,7 @@ def summary_document(result: DetectionTrainResult, version_arn: str, end: dateti
             "AveragePrecision": evaluation.map_50,
             "AverageRecall": evaluation.mean_average_recall,
         },
-        "LabelEvaluationResults": [
-            {
-                "Label": m.label,
-                "NumberOfTestingImages": m.test_images,
-                "Metrics": {
-                    "Threshold": m.threshold,
-                    "Precision": m.precision,
-                    "Recall": m.recall,
-                    "F1Score": m.f1,
-                },
-            }
-            for m in per_label
-        ],
+        "LabelEvaluationResults": label_evaluation_results(evaluation.labels),
     }
 
 
