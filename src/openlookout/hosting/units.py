@@ -38,13 +38,28 @@ class BatchLimits:
 
 
 def collect_batch(requests: queue.Queue[Request], first: Request, limits: BatchLimits) -> list[Request]:
-    """``first`` plus whatever else arrives within ``max_wait_s``, at most ``max_batch`` in all."""
+    """``first`` plus the requests already waiting, at most ``max_batch`` in all.
+
+    Only when others were waiting (concurrent callers) does it also wait up to
+    ``max_wait_s`` for more: a lone caller is not held back by a window nobody else
+    will use, while under load the requests that queue up during one forward pass form
+    the next batch anyway.
+    """
     batch = [first]
+    while len(batch) < limits.max_batch:
+        try:
+            batch.append(requests.get_nowait())
+        except queue.Empty:
+            break
+    if len(batch) == 1:
+        return batch
     deadline = time.monotonic() + limits.max_wait_s
     while len(batch) < limits.max_batch:
         remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
         try:
-            batch.append(requests.get(timeout=remaining) if remaining > 0 else requests.get_nowait())
+            batch.append(requests.get(timeout=remaining))
         except queue.Empty:
             break
     return batch
