@@ -16,8 +16,10 @@ the same folds (``segmentation.py``); test images with masks add per-class pixel
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,7 @@ from openlookout.ml.segmentation import (
     MAX_BACKGROUND_PATCHES,
     WEIGHT_DECAY,
     HeldOutImage,
+    PatchClassifier,
     PatchSample,
     anomaly_probability,
     fit_patch_classifier,
@@ -58,6 +61,8 @@ MAX_CALIBRATION_IMAGES = 200
 SAME_SIZE_MESSAGE = "Images in the dataset must have the same dimensions."
 # Pixel threshold when no held-out image has an anomalous pixel to calibrate on.
 DEFAULT_PIXEL_THRESHOLD = 0.5
+# Coreset selections that run at once: two keep both cores of a small machine busy.
+SELECTION_THREADS = 2
 
 Progress = Callable[[str], None]
 
@@ -204,9 +209,17 @@ class _HeldOut:
 
 
 def _held_out_scores(
-    train: Sequence[LabeledImage], kept: _TrainingFeatures, model_grid: tuple[int, int], device: str
+    train: Sequence[LabeledImage],
+    kept: _TrainingFeatures,
+    model_grid: tuple[int, int],
+    device: str,
+    selector: Executor,
 ) -> _HeldOut:
-    """k-fold: each fold's normals and anomalies are scored by a bank built without that fold."""
+    """k-fold: each fold's normals and anomalies are scored by a bank built without that fold.
+
+    The folds' banks are selected on ``selector``'s threads, while this thread searches the
+    banks that are ready.
+    """
     normals = sorted(i for i in kept.full if not train[i].is_anomaly)
     anomalies = sorted(i for i in kept.full if train[i].is_anomaly)
     num_folds = min(NUM_FOLDS, len(normals))
@@ -215,9 +228,13 @@ def _held_out_scores(
     normal_scores: dict[int, float] = {}
     anomaly_scores: dict[int, float] = {}
     maps: dict[int, np.ndarray] = {}
-    for fold in range(num_folds):
+
+    def fold_bank(fold: int) -> np.ndarray:
         candidates = [p for i, p in kept.pool.items() if normal_folds.get(i) != fold]
-        bank = MemoryBank(select_bank(np.concatenate(candidates), select_device(device), seed=SEED + fold))
+        return select_bank(np.concatenate(candidates), select_device(device), seed=SEED + fold)
+
+    for fold, rows in enumerate(selector.map(fold_bank, range(num_folds))):
+        bank = MemoryBank(rows)
         scored = [(i, normal_scores) for i in normals if normal_folds[i] == fold] + [
             (i, anomaly_scores) for i in anomalies if anomaly_folds[i] == fold
         ]
@@ -245,18 +262,19 @@ def _segmentation_head(
     num_classes: int,
 ) -> SegmentationHead:
     """Cross-fitted classifiers calibrate the pixel threshold; the final one sees every mask."""
-    if not any(mask.any() for mask in kept.masks.values()):
+    if not any(np.count_nonzero(mask) for mask in kept.masks.values()):
         raise TrainingDataError("No training mask shows an anomaly class; a segmentation model needs some.")
     samples = {i: PatchSample(kept.full[i], held.maps[i], mask) for i, mask in sorted(kept.masks.items())}
-    held_out: list[HeldOutImage] = []
-    previous = None  # each fit starts from the last one: same optimum, fewer iterations
+    folds: list[tuple[list[int], list[PatchSample], int]] = []
     for fold in range(held.num_folds):
         inside = [i for i in samples if held.folds[i] == fold]
         outside = [samples[i] for i in samples if held.folds[i] != fold]
-        if not inside or not any(s.mask.any() for s in outside):
-            continue  # nothing to score, or no defect to learn from without this fold
-        classifier = fit_patch_classifier(outside, num_classes, seed=SEED + fold, start=previous)
-        previous = classifier
+        if inside and any(s.has_defect for s in outside):  # else nothing to score or to learn from
+            folds.append((inside, outside, SEED + fold))
+    fits = [(outside, seed) for _, outside, seed in folds] + [(list(samples.values()), SEED)]
+    classifiers = _fit_classifiers(fits, num_classes)
+    held_out: list[HeldOutImage] = []
+    for (inside, _, _), classifier in zip(folds, classifiers, strict=False):
         for i in inside:
             pmap = anomaly_probability(classifier.probabilities(samples[i].features, samples[i].amap))
             decision = calibration.is_anomalous(image_score(held.maps[i]))
@@ -264,8 +282,26 @@ def _segmentation_head(
     threshold = pixel_threshold(held_out, size)
     return SegmentationHead(
         pixel_threshold=DEFAULT_PIXEL_THRESHOLD if threshold is None else threshold,
-        classifier=fit_patch_classifier(list(samples.values()), num_classes, seed=SEED, start=previous),
+        classifier=classifiers[-1],
     )
+
+
+def _fit_classifiers(fits: list[tuple[list[PatchSample], int]], num_classes: int) -> list[PatchClassifier]:
+    """One classifier per (samples, seed), in order.
+
+    The first is fitted from zero; the others start from it (the fit is convex, so a
+    nearby start only saves iterations) and run in parallel threads: the fit is numpy
+    matrix products and ufuncs, which release the GIL, while BLAS itself is single-threaded.
+    """
+    first = fit_patch_classifier(fits[0][0], num_classes, seed=fits[0][1])
+    if len(fits) == 1:
+        return [first]
+    workers = max(1, min(len(fits) - 1, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="patch-classifier") as pool:
+        rest = pool.map(
+            lambda fit: fit_patch_classifier(fit[0], num_classes, seed=fit[1], start=first), fits[1:]
+        )
+        return [first, *rest]
 
 
 def train_anomaly_model(
@@ -294,16 +330,21 @@ def train_anomaly_model(
     kept = _extract_training_features(train, first, extractor, size, segmentation)
 
     report(f"scoring held-out training images ({min(NUM_FOLDS, num_normals)} folds)")
-    held = _held_out_scores(train, kept, grid, torch_device)
-    calibration = calibrate(held.normal_scores, held.anomaly_scores)
-    head = None
-    if segmentation:
-        report("training the patch classifier")
-        head = _segmentation_head(kept, held, calibration, size, len(class_names))
-    model_type = "segmentation" if head is not None else "classification"
-
-    report("building the memory bank")
-    bank = select_bank(np.concatenate(list(kept.pool.values())), select_device(torch_device), seed=SEED)
+    # Coreset selection runs in threads alongside the rest (its numpy pool loop is
+    # single-threaded): the final bank first, then the folds' banks.
+    with ThreadPoolExecutor(max_workers=SELECTION_THREADS, thread_name_prefix="coreset") as selector:
+        final_bank = selector.submit(
+            select_bank, np.concatenate(list(kept.pool.values())), select_device(torch_device), SEED
+        )
+        held = _held_out_scores(train, kept, grid, torch_device, selector)
+        calibration = calibrate(held.normal_scores, held.anomaly_scores)
+        head = None
+        if segmentation:
+            report("training the patch classifier")
+            head = _segmentation_head(kept, held, calibration, size, len(class_names))
+        model_type = "segmentation" if head is not None else "classification"
+        report("building the memory bank")
+        bank = final_bank.result()
     del kept
     artifacts = ModelArtifacts(
         image_size=(int(first.shape[0]), int(first.shape[1])),

@@ -17,6 +17,7 @@ backbone's.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -93,17 +94,31 @@ def iter_patch_features(
     """Decode each image once, resize it, and yield (index, features) in input order.
 
     ``check(index, rgb)`` sees every decoded image at its original size before it is
-    resized (used to enforce equal dimensions and to read masks alongside).
+    resized (used to enforce equal dimensions and to read masks alongside). The next
+    batch is decoded in a background thread while the backbone runs on the current one
+    (Pillow releases the GIL), so decoding no longer leaves cores idle between batches.
     """
-    for start in range(0, len(loaders), batch_size):
+
+    def prepare(start: int) -> np.ndarray:
         batch = []
         for offset, load in enumerate(loaders[start : start + batch_size]):
             rgb = as_rgb(load())
             if check is not None:
                 check(start + offset, rgb)
             batch.append(resize_rgb(rgb, size))
-        features = extractor(np.stack(batch))
-        for offset in range(len(batch)):
-            # A copy, not a view: a caller that keeps one image's features (calibration
-            # images) must not keep its whole batch alive (16x the memory).
-            yield start + offset, features[offset].copy()
+        return np.stack(batch)
+
+    starts = range(0, len(loaders), batch_size)
+    if not starts:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode") as decoder:
+        upcoming = decoder.submit(prepare, starts[0])
+        for position, start in enumerate(starts):
+            images = upcoming.result()
+            if position + 1 < len(starts):
+                upcoming = decoder.submit(prepare, starts[position + 1])
+            features = extractor(images)
+            for offset in range(len(images)):
+                # A copy, not a view: a caller that keeps one image's features (calibration
+                # images) must not keep its whole batch alive (16x the memory).
+                yield start + offset, features[offset].copy()

@@ -66,6 +66,10 @@ class PatchSample:
     # Every cross-fitting fold uses the same rows of an image: build them once.
     _rows: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def has_defect(self) -> bool:
+        return bool(np.count_nonzero(self.mask))
+
     def rows(self, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
         """(patches, D + 1) classifier inputs and (patches, num_classes + 1) soft targets."""
         if num_classes not in self._rows:
@@ -145,33 +149,31 @@ class HeldOutImage:
 
 
 def pixel_threshold(images: Sequence[HeldOutImage], working: tuple[int, int]) -> float | None:
-    """Probability that maximises pixel F1 over the held-out images; None without anomalous pixels."""
+    """Probability that maximises pixel F1 over the held-out images; None without anomalous pixels.
+
+    Images decided normal are gated (none of their pixels can be anomalous): they add their
+    defect pixels to the positives that F1 must find, but no candidate cut.
+    """
     scores, labels = [], []
+    num_pos = 0
     for image in images:
         truth = image.mask.reshape(-1) > 0
+        num_pos += int(np.count_nonzero(truth))
         if image.is_anomalous:
-            values = upsample_map(image.pmap, working).reshape(-1)
-        else:
-            values = np.full(truth.shape, -np.inf, dtype=np.float32)  # gated: never anomalous
-        scores.append(values)
-        labels.append(truth)
-    if not scores:
+            scores.append(upsample_map(image.pmap, working).reshape(-1))
+            labels.append(truth)
+    if num_pos == 0 or not scores:
         return None
     s = np.concatenate(scores)
     y = np.concatenate(labels)
-    num_pos = int(y.sum())
-    if num_pos == 0:
-        return None
     order = np.argsort(-s, kind="stable")
     s, y = s[order], y[order]
-    # Cut after position i: pixels 0..i are predicted anomalous. Only cut between distinct values.
+    # Cut after position i: pixels 0..i are predicted anomalous. Only cut between distinct
+    # values, or after the last one (every pixel of the anomalous images).
     f1 = 2 * np.cumsum(y) / (np.arange(1, len(s) + 1) + num_pos)
-    distinct = np.r_[s[1:] != s[:-1], False] & np.isfinite(s)
-    if not distinct.any():
-        return None
-    candidates = np.flatnonzero(distinct)
+    candidates = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
     best = candidates[np.argmax(f1[candidates])]
-    return float((s[best] + s[best + 1]) / 2.0) if np.isfinite(s[best + 1]) else float(s[best]) - 1e-6
+    return float((s[best] + s[best + 1]) / 2.0) if best + 1 < len(s) else float(s[best]) - 1e-6
 
 
 def probability_heatmap(pmap: np.ndarray, threshold: float, size: tuple[int, int]) -> np.ndarray:

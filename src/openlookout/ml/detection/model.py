@@ -179,7 +179,7 @@ class DetectionModel:
         self.image_size: tuple[int, int] = WORK_SIZE
         # The hosting protocol reports one threshold; labels each have their own, so report the lowest.
         self.threshold = float(min(thresholds.values()))
-        self._head = head.to(device).eval()
+        self._head = head.to(device, memory_format=torch.channels_last).eval()  # as in training
         self._device = device
         self._projections = projections
         self._backbone = shared_backbone(str(device))
@@ -196,7 +196,8 @@ class DetectionModel:
             fine, coarse, _ = extract_feature_maps(self._backbone, batch, self._projections)
             with torch.inference_mode():
                 logits, sides, centerness = self._head(
-                    fine.to(self._device, torch.float32), coarse.to(self._device, torch.float32)
+                    fine.to(self._device, torch.float32).contiguous(memory_format=torch.channels_last),
+                    coarse.to(self._device, torch.float32).contiguous(memory_format=torch.channels_last),
                 )
                 for row, ref in enumerate(refs[start : start + PREDICT_BATCH]):
                     raw = decode_image(
