@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -29,7 +30,6 @@ import boto3
 from bench.anomaly import machine_description
 from bench.datasets import cookie_items, cookie_test_dir_items
 from bench.inference_http import detect_call, run_clients
-from bench.inference_profile import HOST_STAGE
 from bench.inference_server import (
     PROJECT,
     BenchServer,
@@ -88,9 +88,17 @@ def bench_images(cookies: Path) -> list[str]:
 
 
 def http_cells(
-    args: argparse.Namespace, work: Path, bodies: list[bytes], notes: list[str]
+    args: argparse.Namespace,
+    work: Path,
+    bodies: list[bytes],
+    notes: list[str],
+    while_one_unit: Callable[[dict, Path], None],
 ) -> tuple[list[Cell], Path]:
-    """Train and host through a real server; (HTTP cells, copy of the hosted model folder)."""
+    """Train and host through a real server; (HTTP cells, copy of the hosted model folder).
+
+    ``while_one_unit(server spec, model folder)`` runs after the 1-unit cells, while the
+    server still hosts the model with one unit (the profile's interleaved HTTP calls).
+    """
     server = BenchServer(work / "data")
     server.start()
     cells: list[Cell] = []
@@ -122,10 +130,26 @@ def http_cells(
                 )
                 cells.append(cell)
                 server.check_alive()
+            if units == 1:
+                while_one_unit(server_spec(server, sdk_dir, version), model_copy)
+                server.check_alive()
             unhost(lv, version)
     finally:
         server.stop()
     return cells, model_copy
+
+
+def server_spec(server: BenchServer, sdk_dir: Path, version: str) -> dict:
+    """What the profile worker needs to call the running server (bench/inference_profile.py)."""
+    return {
+        "data_dir": str(server.data_dir),
+        "port": server.port,
+        "access_key": server.access_key,
+        "secret_key": server.secret_key,
+        "sdk_dir": str(sdk_dir),
+        "project": PROJECT,
+        "version": version,
+    }
 
 
 def worker_cells(
@@ -162,7 +186,7 @@ def breakdown_markdown(cells: list[Cell], stages: dict[str, float] | None) -> st
     if stages is None:
         return "Stage breakdown: the profile worker failed (see the log printed above)."
     one = [c for c in cells if (c.path, c.clients, c.units) == (HTTP, 1, 1) and c.status == "ok"]
-    return render_breakdown(stages, one[0].p50_ms if one else None, HOST_STAGE)
+    return render_breakdown(stages, one[0].p50_ms if one else None)
 
 
 def results_markdown(
@@ -199,19 +223,30 @@ def main(argv: list[str] | None = None) -> None:
     load_at_start, clock = os.getloadavg()[0], time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="openlookout-inference-bench-"))
     breakdown: dict[str, float] | None = None
+    spec = {
+        "model_dir": str(work / "model"),
+        "images": images,
+        "seconds": args.seconds,
+        "batch": args.batch,
+        "backends": args.backends.split(","),
+    }
+    profiled = False
+
+    def profile_with_server(server: dict, model_dir: Path) -> None:
+        nonlocal breakdown, profiled
+        breakdown = profile_stages(
+            {**spec, "model_dir": str(model_dir), "server": server}, work / "profile", args
+        )
+        profiled = True
+
     try:
-        cells, model_dir = http_cells(args, work, bodies, notes)
-        spec = {
-            "model_dir": str(model_dir),
-            "images": images,
-            "seconds": args.seconds,
-            "batch": args.batch,
-            "backends": args.backends.split(","),
-        }
+        cells, model_dir = http_cells(args, work, bodies, notes, profile_with_server)
+        spec["model_dir"] = str(model_dir)
         cells += worker_cells(
             [str(OURS_PYTHON), "-m", "bench.inference_inprocess"], spec, work / "ours", args, None
         )
-        breakdown = profile_stages(spec, work / "profile", args)
+        if not profiled:  # no 1-unit cell: the stages without the interleaved HTTP call
+            breakdown = profile_stages(spec, work / "profile", args)
         if not args.no_peer:
             peer_spec = {
                 "train": [asdict(item) for item in cookie_items(args.cookies)],
@@ -230,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             shutil.rmtree(work, ignore_errors=True)
     table = render_table(cells)
-    ratios = render_ratios(acceptance_ratios(cells, HTTP_SYSTEM, BASELINE_SYSTEM))
+    ratios = render_ratios(acceptance_ratios(cells, HTTP_SYSTEM, BASELINE_SYSTEM, breakdown))
     ratios += "\n\nWhere one request's time goes (interleaved per image, `bench/inference_profile.py`):\n\n"
     ratios += breakdown_markdown(cells, breakdown)
     given = argv if argv is not None else sys.argv[1:]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
+from openlookout.hosting.base import EncodedImage
 from openlookout.ml.anomaly import train_anomaly_model
 from openlookout.ml.api import LabeledImage
 
@@ -24,6 +27,17 @@ def striped_image(seed: int, anomalous: bool) -> np.ndarray:
         r, c = rng.integers(12, HEIGHT - 12), rng.integers(12, WIDTH - 12)
         image[(rows - r) ** 2 + (cols - c) ** 2 < 36] = (230, 30, 30)
     return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def encoded_striped(seed: int, anomalous: bool) -> EncodedImage:
+    """``striped_image`` as the PNG request payload a host takes (lossless: same pixels)."""
+    return EncodedImage(png_bytes(striped_image(seed, anomalous)), (HEIGHT, WIDTH))
 
 
 def _labeled(seed: int, anomalous: bool) -> LabeledImage:

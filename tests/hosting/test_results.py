@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from openlookout.errors import InvalidInputError
-from openlookout.hosting.images import decode_request_image
+from openlookout.hosting.base import EncodedImage
+from openlookout.hosting.images import decode_image, decode_request_image, read_request_image
 from openlookout.hosting.results import AnomalyLabel, detect_anomaly_result, read_labels
 from openlookout.ml.api import ImagePrediction
 
@@ -81,3 +82,14 @@ def test_decode_rejects_truncated_bytes() -> None:
     body = encoded(np.zeros((6, 8, 3), dtype=np.uint8), "PNG")[:20]
     with pytest.raises(InvalidInputError, match="could not be decoded"):
         decode_request_image(body, "image/png", (6, 8))
+
+
+def test_read_checks_the_header_only_and_decode_refuses_cut_data() -> None:
+    image = np.random.default_rng(0).integers(0, 255, size=(48, 64, 3), dtype=np.uint8)
+    body = encoded(image, "JPEG")
+    assert read_request_image(body, "image/jpeg", (48, 64)) == EncodedImage(body, (48, 64))
+    cut = read_request_image(body[: len(body) // 2], "image/jpeg", (48, 64))  # the header is intact
+    with pytest.raises(ValueError, match="could not be decoded"):
+        decode_image(cut)
+    png = encoded(image, "PNG")
+    assert np.array_equal(decode_image(read_request_image(png, "image/png", (48, 64))), image)

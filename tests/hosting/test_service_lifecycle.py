@@ -96,6 +96,11 @@ def test_start_detect_stop(service: LookoutVisionService, model_dir: Path) -> No
     )
     with pytest.raises(InvalidInputError, match="trained on 96x64"):
         service.detect_anomalies("p", "1", png(np.zeros((10, 10, 3), np.uint8)), "image/png")
+    # A valid header over cut-off data passes the server's checks; the unit's decode refuses it.
+    truncated = png(striped_image(703, False))[:-200]
+    with pytest.raises(InvalidInputError, match="could not be decoded") as refused:
+        service.detect_anomalies("p", "1", truncated, "image/png")
+    assert refused.value.field == "Body"
 
     assert service.stop_model("p", "1") == {"Status": "STOPPING_HOSTING"}
     assert status_after(service, "STOPPING_HOSTING")["Status"] == "TRAINED"

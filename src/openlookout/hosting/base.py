@@ -1,9 +1,10 @@
 """The seam between the service and whatever runs hosted models.
 
-The service only needs to start a model from a local artefact folder, send it images,
-ask how it is doing and stop it. The embedded default (``local.py``) runs worker
-processes inside the server; a cluster backend (for example Ray Serve replicas) can
-implement the same protocol without the service changing.
+The service only needs to start a model from a local artefact folder, send it encoded
+images (checked from their headers; the host decodes them), ask how it is doing and stop
+it. The embedded default (``local.py``) runs worker processes inside the server; a
+cluster backend (for example Ray Serve replicas) can implement the same protocol without
+the service changing.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-
-import numpy as np
 
 from openlookout.ml.api import ImagePrediction
 
@@ -24,6 +23,18 @@ class HostingError(RuntimeError):
 
 class ModelNotHostedError(HostingError):
     """The host has no running model under that key."""
+
+
+class ImageDecodeError(HostingError):
+    """This one image could not be decoded (a truncated body, say); the other requests are unaffected."""
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """A request's PNG or JPEG bytes, as sent; ``size`` is (height, width) from the header."""
+
+    data: bytes
+    size: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -56,11 +67,17 @@ class ModelHost(Protocol):
         """Stop every unit of the model; unknown keys are ignored."""
         ...
 
-    def submit(self, model_key: str, image: np.ndarray) -> Future[ImagePrediction]:
-        """Queue one (H, W, 3) uint8 RGB image; ``asyncio.wrap_future`` makes the result awaitable."""
+    def submit(self, model_key: str, image: EncodedImage) -> Future[ImagePrediction]:
+        """Queue one encoded image; ``asyncio.wrap_future`` makes the result awaitable.
+
+        The host decodes it (to RGB) next to the model. The future fails with
+        ImageDecodeError, whose text is user-facing, when that image does not decode; the
+        model's other requests are not affected. Other HostingErrors: the model stopped or
+        failed.
+        """
         ...
 
-    def predict(self, model_key: str, image: np.ndarray, timeout_s: float | None = None) -> ImagePrediction:
+    def predict(self, model_key: str, image: EncodedImage, timeout_s: float | None = None) -> ImagePrediction:
         """``submit(...).result()`` for callers in a thread."""
         ...
 

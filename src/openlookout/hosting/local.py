@@ -4,7 +4,8 @@ Each hosted model has one request queue shared by its units. A unit's dispatcher
 the oldest request and whatever else is waiting; when others were waiting it also waits
 at most ``max_wait_s`` for more (up to ``max_batch``). It sends them to its process as one
 batch, so concurrent callers share a forward pass, a lone caller never waits for a batch,
-and idle units pick up work first.
+and idle units pick up work first. Requests carry the encoded image; the unit decodes it
+(``worker.py``), and an image that does not decode fails only its own request.
 
 Autoscaling (checked every ``check_interval_s``), between MinInferenceUnits and
 MaxInferenceUnits:
@@ -27,9 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from openlookout.hosting.base import HostingError, HostStatus, ModelInfo, ModelNotHostedError
+from openlookout.hosting.base import EncodedImage, HostingError, HostStatus, ModelInfo, ModelNotHostedError
 from openlookout.hosting.units import BatchLimits, Request, Unit
 from openlookout.hosting.worker import DEFAULT_LOADER
 from openlookout.ml.api import ImagePrediction
@@ -167,7 +166,7 @@ class _HostedModel:
 
     # -- requests ------------------------------------------------------------------------
 
-    def submit(self, image: np.ndarray) -> Future[ImagePrediction]:
+    def submit(self, image: EncodedImage) -> Future[ImagePrediction]:
         future: Future[ImagePrediction] = Future()
         if self.stopped.is_set():
             future.set_exception(ModelNotHostedError(f"Model {self.key} is not hosted."))
@@ -243,10 +242,10 @@ class LocalModelHost:
             raise ModelNotHostedError(f"Model {model_key} is not hosted.")
         return model
 
-    def submit(self, model_key: str, image: np.ndarray) -> Future[ImagePrediction]:
+    def submit(self, model_key: str, image: EncodedImage) -> Future[ImagePrediction]:
         return self._ready_model(model_key).submit(image)
 
-    def predict(self, model_key: str, image: np.ndarray, timeout_s: float | None = None) -> ImagePrediction:
+    def predict(self, model_key: str, image: EncodedImage, timeout_s: float | None = None) -> ImagePrediction:
         return self.submit(model_key, image).result(timeout_s)
 
     def status(self, model_key: str) -> HostStatus | None:

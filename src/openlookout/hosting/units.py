@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from multiprocessing.context import SpawnContext
 from pathlib import Path
 
-import numpy as np
-
-from openlookout.hosting.base import HostingError, ModelInfo
-from openlookout.hosting.worker import serve
+from openlookout.hosting.base import EncodedImage, HostingError, ImageDecodeError, ModelInfo
+from openlookout.hosting.worker import ImageRejected, serve
 from openlookout.ml.api import ImagePrediction
 
 log = logging.getLogger(__name__)
@@ -27,7 +25,7 @@ POLL_S = 0.1  # how often an idle dispatcher looks at its retire flag
 
 @dataclass
 class Request:
-    image: np.ndarray
+    image: EncodedImage
     future: Future[ImagePrediction]
 
 
@@ -110,7 +108,8 @@ class Unit:
             raise HostingError(str(payload))
         return payload  # type: ignore[no-any-return]
 
-    def run_batch(self, images: list[np.ndarray]) -> list[ImagePrediction]:
+    def run_batch(self, images: list[EncodedImage]) -> list[ImagePrediction | ImageRejected]:
+        """One answer per image, in order; HostingError when the whole batch failed."""
         try:
             self._conn.send(("predict", images))
             kind, payload = self._conn.recv()
@@ -155,8 +154,11 @@ class Unit:
                 for request in batch:
                     request.future.set_exception(exc)
                 continue
-            for request, prediction in zip(batch, predictions, strict=True):
-                request.future.set_result(prediction)
+            for request, answer in zip(batch, predictions, strict=True):
+                if isinstance(answer, ImageRejected):
+                    request.future.set_exception(ImageDecodeError(answer.message))
+                else:
+                    request.future.set_result(answer)
         self.close()
 
     def join_dispatcher(self, timeout_s: float) -> None:

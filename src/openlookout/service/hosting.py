@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
-from openlookout.errors import ConflictError
+from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.hosting.base import ModelHost, ModelInfo
-from openlookout.hosting.images import check_content_type, decode_request_image
+from openlookout.hosting.images import check_content_type, read_request_image
 from openlookout.hosting.results import AnomalyLabel, detect_anomaly_result, read_labels
 from openlookout.service.hosting_lifecycle import HostingLifecycle, HostingStatuses, inference_units
 from openlookout.service.idempotency import run_once, scope_for
@@ -143,8 +143,14 @@ class ModelHosting(HostingLifecycle):
         check_content_type(content_type)  # needs no model: answer it before "not hosted"
         if model.status != HOSTED or model.id not in self._image_sizes:
             raise _not_hosted(model, project_name)
-        image = decode_request_image(body, content_type, self._image_sizes[model.id])
-        prediction = self.predict(model.id, image, lambda: _not_hosted(model, project_name))
+        # Checked from the header here; the inference unit decodes the pixels.
+        image = read_request_image(body, content_type, self._image_sizes[model.id])
+        prediction = self.predict(
+            model.id,
+            image,
+            lambda: _not_hosted(model, project_name),
+            lambda message: InvalidInputError(message, field="Body"),
+        )
         return {"DetectAnomalyResult": detect_anomaly_result(prediction, self._labels.get(model.id, []))}
 
     # -- what a hosted model keeps -------------------------------------------------------------

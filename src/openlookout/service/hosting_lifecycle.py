@@ -28,7 +28,7 @@ from openlookout.blobs.base import BlobStore
 from openlookout.blobs.transfer import download_prefix
 from openlookout.config import Settings
 from openlookout.errors import InvalidInputError
-from openlookout.hosting.base import HostingError, ModelHost, ModelInfo
+from openlookout.hosting.base import EncodedImage, HostingError, ImageDecodeError, ModelHost, ModelInfo
 from openlookout.store.db import write_session
 from openlookout.store.tables import utcnow
 
@@ -120,11 +120,20 @@ class HostingLifecycle(ABC):
         row_id = row.id
         return lambda: self._in_background(self._take_down, row_id)
 
-    def predict(self, row_id: int, image: Any, stopped: Callable[[], Exception]) -> Any:
-        """One prediction; ``stopped()`` is raised when the model went away while waiting."""
+    def predict(
+        self,
+        row_id: int,
+        image: EncodedImage,
+        stopped: Callable[[], Exception],
+        undecodable: Callable[[str], Exception],
+    ) -> Any:
+        """One prediction; ``stopped()`` is raised when the model went away while waiting,
+        ``undecodable(message)`` when the unit could not decode the image."""
         key = self.host_key(row_id)
         try:
             return self.host.predict(key, image, timeout_s=PREDICT_TIMEOUT_S)
+        except ImageDecodeError as exc:
+            raise undecodable(str(exc)) from None
         except HostingError as exc:
             if self.host.status(key) is None:
                 raise stopped() from None

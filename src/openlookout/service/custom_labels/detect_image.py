@@ -1,16 +1,18 @@
 """DetectCustomLabels' ``Image``: bytes (at most 4 MB) or an S3 object (at most 15 MB),
-PNG or JPEG by content, each side 64-4096 pixels (spec B.4 image limits, B.6)."""
+PNG or JPEG by content, each side 64-4096 pixels (spec B.4 image limits, B.6).
+
+Every limit is checked from the bytes and the image header; the inference unit decodes
+the pixels (``hosting/worker.py``), and an image whose data turns out to be undecodable
+there fails with the same InvalidImageFormatError."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
-
-import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.errors import InvalidInputError
+from openlookout.hosting.base import EncodedImage
+from openlookout.hosting.images import DECODE_ERRORS, UNDECODABLE, header_size
 from openlookout.service.custom_labels.errors import InvalidS3ObjectError
 from openlookout.service.custom_labels.image_errors import ImageTooLargeError, InvalidImageFormatError
 
@@ -42,17 +44,14 @@ def image_bytes(blobs: BlobStore, image: dict[str, Any]) -> bytes:
         raise InvalidS3ObjectError(f"Unable to get object s3://{bucket}/{name}: {exc}") from None
 
 
-def decode(data: bytes) -> np.ndarray:
-    """(H, W, 3) uint8 RGB, or the Rekognition error for what is wrong with the image."""
+def check(data: bytes) -> EncodedImage:
+    """The image checked from its header, or the Rekognition error for what is wrong with it."""
     if not data.startswith(_MAGIC):
         raise InvalidImageFormatError("Request has unsupported image format; use PNG or JPEG.")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            rgb = np.asarray(image.convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise InvalidImageFormatError(f"The image could not be decoded: {exc}") from None
-    height, width = rgb.shape[:2]
+        height, width = header_size(data)
+    except DECODE_ERRORS as exc:
+        raise InvalidImageFormatError(UNDECODABLE.format(exc)) from None
     if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
         raise InvalidInputError(
             f"The image is {width}x{height} pixels; each side must be {MIN_SIDE} to {MAX_SIDE} pixels.",
@@ -60,4 +59,4 @@ def decode(data: bytes) -> np.ndarray:
         )
     if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
         raise InvalidInputError(f"The image is {width}x{height}; the aspect ratio may be at most 20:1.")
-    return rgb
+    return EncodedImage(data, (height, width))

@@ -25,6 +25,7 @@ from openlookout.service.custom_labels import detect_image
 from openlookout.service.custom_labels.artifact_crypto import download_version_artifacts
 from openlookout.service.custom_labels.detection_response import select_detections
 from openlookout.service.custom_labels.errors import NotReadyError
+from openlookout.service.custom_labels.image_errors import InvalidImageFormatError
 from openlookout.service.custom_labels.lookup import get_version
 from openlookout.service.custom_labels.version_status import (
     FAILED,
@@ -135,15 +136,17 @@ class CustomLabelsHosting(HostingLifecycle):
                 resource_type="MODEL",
                 resource_id=project_version_arn,
             )
-        rgb = detect_image.decode(detect_image.image_bytes(self.blobs, image))
+        # Every limit is checked from the header before anything is queued; the unit decodes.
+        encoded = detect_image.check(detect_image.image_bytes(self.blobs, image))
         prediction = self.predict(
             version_id,
-            rgb,
+            encoded,
             lambda: NotReadyError(
                 "The project version stopped while the request waited.",
                 resource_type="MODEL",
                 resource_id=project_version_arn,
             ),
+            InvalidImageFormatError,
         )
         if isinstance(prediction, DetectionPrediction):
             found = select_detections(prediction.detections, thresholds, min_confidence, max_results)
