@@ -108,8 +108,17 @@ def iter_patch_features(
             batch.append(resize_rgb(rgb, size))
         return np.stack(batch)
 
+    def extract(start: int, images: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+        features = extractor(images)
+        for offset in range(len(images)):
+            # A copy, not a view: a caller that keeps one image's features (calibration
+            # images) must not keep its whole batch alive (16x the memory).
+            yield start + offset, features[offset].copy()
+
     starts = range(0, len(loaders), batch_size)
-    if not starts:
+    if len(starts) <= 1:  # one batch (a hosted request): nothing to overlap, no thread to start
+        for start in starts:
+            yield from extract(start, prepare(start))
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode") as decoder:
         upcoming = decoder.submit(prepare, starts[0])
@@ -117,8 +126,4 @@ def iter_patch_features(
             images = upcoming.result()
             if position + 1 < len(starts):
                 upcoming = decoder.submit(prepare, starts[position + 1])
-            features = extractor(images)
-            for offset in range(len(images)):
-                # A copy, not a view: a caller that keeps one image's features (calibration
-                # images) must not keep its whole batch alive (16x the memory).
-                yield start + offset, features[offset].copy()
+            yield from extract(start, images)
