@@ -28,6 +28,14 @@ from bench.datasets import (
     split_items,
     synthetic_items,
 )
+from bench.datasets_hard import (
+    TEXTURE_SIZE,
+    elpv_root,
+    elpv_split,
+    module_split,
+    textured_split,
+    without_masks,
+)
 from bench.report import Row, render_table
 from bench.runner import DEFAULT_MEMORY_CAP_GIB, run_worker
 from bench.scoring import score_outputs
@@ -35,14 +43,19 @@ from openlookout.ml.imaging import working_size
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COOKIES = REPO_ROOT.parent / "shared" / "datasets" / "lfv-cookies"
+NEU_DET = REPO_ROOT.parent / "shared" / "datasets" / "neu-det"
 CACHE_DIR = REPO_ROOT / "bench" / ".cache"
+# The peers' working size on the 900-px modules (the spec's eval_size): twice the default.
+MODULE_EVAL_SIZE = (448, 448)
 OURS_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
 PEER_PYTHON = REPO_ROOT / ".venv-bench" / "bin" / "python"
 COOKIE_SIZE_HW = (768, 576)
 SYSTEM_NAMES = {
     "ours": "openlookout",
     "ours-v1": "openlookout v1",
+    "ours-prev": "openlookout 0.1 (session 3)",
     "patchcore": "anomalib PatchCore *",
+    "patchcore-1pct": "anomalib PatchCore 1 % *",
     "patchcore-default-malloc": "anomalib PatchCore",
     "padim": "anomalib PaDiM",
 }
@@ -51,11 +64,16 @@ SYSTEM_NAMES = {
 # grows by about one block per iteration (tens of GiB on the cookies), an allocator effect,
 # not a leak. "patchcore" lowers the threshold for the coreset step only (peer_anomalib.py);
 # "patchcore-default-malloc" runs anomalib exactly as installed.
-SYSTEM_ENV = {"patchcore": {"BENCH_CORESET_MMAP_THRESHOLD": str(2**20)}}
+SYSTEM_ENV = {
+    "patchcore": {"BENCH_CORESET_MMAP_THRESHOLD": str(2**20)},
+    "patchcore-1pct": {"BENCH_CORESET_MMAP_THRESHOLD": str(2**20), "BENCH_CORESET_RATIO": "0.01"},
+}
 # "ours-v1": the engine as first released (end of session 1), for the speed-up the issue
 # asks to be measured in the same run. Its ``src/`` is taken from git history, so the
 # comparison needs a clone with history; the worker itself is today's.
 BASELINE_REF = "6836e6d"
+# "ours-prev": the engine before map normalisation (end of session 3), for this round's A/B.
+PREVIOUS_REF = "b5eac2f"
 
 
 def baseline_source(ref: str = BASELINE_REF) -> Path:
@@ -71,9 +89,10 @@ def baseline_source(ref: str = BASELINE_REF) -> Path:
 
 
 def system_env(system: str) -> dict[str, str] | None:
-    if system == "ours-v1":
+    if system in ("ours-v1", "ours-prev"):
         # PYTHONPATH comes before the editable install of today's package on sys.path.
-        return {"PYTHONPATH": str(baseline_source())}
+        ref = BASELINE_REF if system == "ours-v1" else PREVIOUS_REF
+        return {"PYTHONPATH": str(baseline_source(ref))}
     return SYSTEM_ENV.get(system)
 
 
@@ -91,6 +110,7 @@ def build_specs(datasets: list[str], scales: list[int]) -> list[dict]:
             specs.append(
                 make_spec("cookies (test/ folder)", items, cookie_test_dir_items(COOKIES), cookie_size)
             )
+    specs += hard_specs(datasets)
     if "synthetic" in datasets:
         for scale in scales:
             train, test = split_items(synthetic_items(CACHE_DIR, scale))
@@ -98,10 +118,35 @@ def build_specs(datasets: list[str], scales: list[int]) -> list[dict]:
     return specs
 
 
+def hard_specs(datasets: list[str]) -> list[dict]:
+    """ELPV, generated textured defects and small defects on large modules (bench/datasets_hard.py)."""
+    specs = []
+    elpv = elpv_root(PEER_PYTHON) if any(d.startswith(("elpv", "modules")) for d in datasets) else None
+    for cell_type in ("mono", "poly"):
+        for suffix, with_anomalies in (("", True), ("-normals", False)):
+            if f"elpv-{cell_type}{suffix}" in datasets and elpv is not None:
+                train, test = elpv_split(elpv, cell_type, with_anomalies)
+                label = "" if with_anomalies else ", normals only"
+                specs.append(make_spec(f"ELPV {cell_type}{label}", train, test, working_size(300, 300)))
+    if "textured" in datasets or "textured-seg" in datasets:
+        if not NEU_DET.is_dir():
+            raise SystemExit(f"NEU-DET not found at {NEU_DET} (shared/ must sit beside the repo)")
+        train, test = textured_split(CACHE_DIR, NEU_DET)
+        size = (TEXTURE_SIZE, TEXTURE_SIZE)
+        if "textured" in datasets:
+            specs.append(make_spec("textured defects", without_masks(train), test, size))
+        if "textured-seg" in datasets:
+            specs.append(make_spec("textured defects (masks)", train, test, size))
+    if "modules" in datasets and elpv is not None:
+        train, test = module_split(CACHE_DIR, elpv)
+        specs.append(make_spec("small defects, 900 px modules", without_masks(train), test, MODULE_EVAL_SIZE))
+    return specs
+
+
 def worker_command(system: str, spec_path: Path, out_dir: Path) -> list[str]:
-    if system in ("ours", "ours-v1"):
+    if system.startswith("ours"):
         return [str(OURS_PYTHON), "-m", "bench.worker_ours", str(spec_path), str(out_dir)]
-    model = system.removesuffix("-default-malloc")
+    model = system.removesuffix("-default-malloc").removesuffix("-1pct")
     return [str(PEER_PYTHON), "-m", "bench.peer_anomalib", model, str(spec_path), str(out_dir)]
 
 

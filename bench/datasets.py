@@ -29,6 +29,8 @@ class Item:
     path: str
     anomaly: bool
     mask: str | None = None
+    # A subset scored apart (e.g. ELPV's uncertain "partial" cells, a defect kind); None: none.
+    group: str | None = None
 
 
 def split_items(items: list[Item]) -> tuple[list[Item], list[Item]]:

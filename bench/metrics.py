@@ -39,6 +39,23 @@ def f1_score(predicted: np.ndarray, labels: np.ndarray) -> float:
     return 2.0 * true_positives / denominator if denominator else 0.0
 
 
+def oracle_f1(scores: np.ndarray, labels: np.ndarray) -> float | None:
+    """The best F1 over every threshold on these scores (what a threshold tuned on the test set gets)."""
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    labels = np.asarray(labels, dtype=bool).ravel()
+    positives = int(labels.sum())
+    if positives == 0:
+        return None
+    order = np.argsort(-scores, kind="mergesort")
+    ranked_scores, ranked = scores[order], labels[order]
+    true_positives = np.cumsum(ranked)
+    predicted = np.arange(1, ranked.size + 1)
+    # Only cut between distinct scores: tied images are decided together.
+    cuts = np.flatnonzero(np.append(np.diff(ranked_scores) != 0, True))
+    f1 = 2.0 * true_positives[cuts] / (predicted[cuts] + positives)
+    return float(f1.max())
+
+
 def mean_iou(predicted_masks: np.ndarray, true_masks: np.ndarray) -> float | None:
     """Mean IoU over images whose truth or prediction has a defect pixel (L4V's AIOU rule).
 

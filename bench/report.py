@@ -10,6 +10,8 @@ from bench.metrics import ratio
 COLUMNS = [
     ("image_auroc", "image AUROC", "{:.3f}"),
     ("f1", "F1 @ own thr.", "{:.3f}"),
+    ("oracle_f1", "oracle F1", "{:.3f}"),
+    ("partial_auroc", "AUROC partial", "{:.3f}"),
     ("pixel_auroc", "pixel AUROC", "{:.3f}"),
     ("iou", "IoU", "{:.3f}"),
     ("train_s", "train s", "{:.1f}"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.datasets import load_binary_mask
-from bench.metrics import auroc, f1_score, mean_iou
+from bench.metrics import auroc, f1_score, mean_iou, oracle_f1
 from bench.worker_common import PIXEL_EVAL_MAX
 
 
@@ -16,9 +16,17 @@ def score_outputs(spec: dict, arrays_path: Path) -> dict[str, float | None]:
     arrays = np.load(arrays_path)
     test = spec["test"]
     labels = np.array([entry["anomaly"] for entry in test], dtype=bool)
+    # ELPV's uncertain cells (group "partial") are scored apart, against the same normals.
+    partial = np.array([entry.get("group") == "partial" for entry in test], dtype=bool)
+    main = ~partial
+    scores = np.asarray(arrays["scores"], dtype=np.float64)
     metrics: dict[str, float | None] = {
-        "image_auroc": auroc(arrays["scores"], labels),
-        "f1": f1_score(arrays["decisions"], labels),
+        "image_auroc": auroc(scores[main], labels[main]),
+        "f1": f1_score(arrays["decisions"][main], labels[main]),
+        "oracle_f1": oracle_f1(scores[main], labels[main]),
+        "partial_auroc": auroc(scores[partial | ~labels], labels[partial | ~labels])
+        if partial.any()
+        else None,
         "pixel_auroc": None,
         "iou": None,
     }

@@ -61,6 +61,7 @@ def assert_matches(results: list[dict[str, Any]], reference: list[ImagePredictio
 def test_layout_config_and_recipe(package_dir: Path) -> None:
     files = sorted(p.relative_to(package_dir).as_posix() for p in package_dir.rglob("*") if p.is_file())
     expected = ["model.json", "model.onnx", "package.zip", "recipe.json", "requirements.txt"]
+    expected.append("map_normalization.npz")  # per-position statistics of held-out normal maps
     assert files == sorted(expected + [f"openlookout_edge/{name}" for name in RUNNER_FILES])
     assert (package_dir / "requirements.txt").read_text().split() == list(REQUIREMENTS)
     with zipfile.ZipFile(package_dir / "package.zip") as archive:

@@ -4,12 +4,14 @@ import math
 import pytest
 
 from openlookout.ml.calibration import (
+    MIN_NORMALS_FOR_CAP,
     NORMAL_ONLY_K,
     Calibration,
     calibrate,
     confidence,
     fold_ids,
     max_f1_threshold,
+    normal_only_threshold,
     robust_scale,
 )
 
@@ -69,3 +71,16 @@ def test_fold_ids_balanced_and_seeded() -> None:
 
 def test_robust_scale_never_zero() -> None:
     assert robust_scale([4.0, 4.0, 4.0]) > 0
+
+
+def test_max_f1_cut_is_capped_at_the_normal_tail() -> None:
+    # 50 tightly spread normals and 3 far anomalies: max-F1 alone would cut in the middle of
+    # the wide gap (about 25); the cap keeps it at the normals-only threshold.
+    normals = [10.0 + 0.1 * (i % 10) for i in range(MIN_NORMALS_FOR_CAP)]
+    calibration = calibrate(normals, [40.0, 41.0, 42.0])
+    assert calibration.rule == "max_f1_capped"
+    assert calibration.threshold == pytest.approx(normal_only_threshold(normals))
+    assert max(normals) < calibration.threshold < 40.0
+    # Too few normals to estimate their tail: the plain max-F1 cut.
+    few = calibrate(normals[: MIN_NORMALS_FOR_CAP - 1], [40.0, 41.0, 42.0])
+    assert few.rule == "max_f1" and few.threshold == pytest.approx((10.9 + 40.0) / 2)

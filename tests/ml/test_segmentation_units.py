@@ -9,6 +9,7 @@ from openlookout.ml.pixel_metrics import PixelMetrics
 from openlookout.ml.segmentation import (
     HeldOutImage,
     PatchSample,
+    cell_components,
     cell_fractions,
     class_mask,
     fit_patch_classifier,
@@ -126,3 +127,41 @@ def test_patch_classifier_learns_a_class_from_features() -> None:
     assert probabilities.shape == (4, 4, 2)
     np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, rtol=1e-5)
     assert np.unravel_index(probabilities[..., 1].argmax(), (4, 4)) == (2, 3)
+
+
+def test_a_connected_region_is_painted_in_one_class_the_one_with_most_mass() -> None:
+    # Three anomalous cells: two lean to class 2, one to class 1; background cell stays 0.
+    probabilities = np.zeros((2, 2, 3), np.float32)
+    probabilities[0, 0] = [0.0, 0.6, 0.4]
+    probabilities[0, 1] = [0.0, 0.3, 0.7]
+    probabilities[1, 0] = [0.0, 0.2, 0.8]
+    probabilities[1, 1] = [1.0, 0.0, 0.0]
+    heatmap = np.zeros((20, 30), np.float32)
+    heatmap[:10, :] = 0.9
+    heatmap[10:, :15] = 0.9
+    mask = class_mask(heatmap, True, probabilities, (20, 30))
+    assert set(np.unique(mask[heatmap > 0.5]).tolist()) == {2}
+    assert not mask[heatmap <= 0.5].any()
+
+
+def test_separate_regions_keep_their_own_classes() -> None:
+    probabilities = np.zeros((2, 3, 3), np.float32)
+    probabilities[:, 0] = [0.0, 0.9, 0.1]  # left column: class 1
+    probabilities[:, 1] = [1.0, 0.0, 0.0]  # a background column in between
+    probabilities[:, 2] = [0.0, 0.2, 0.8]  # right column: class 2
+    heatmap = np.zeros((20, 30), np.float32)
+    heatmap[:, :10] = 0.9
+    heatmap[:, 20:] = 0.9
+    mask = class_mask(heatmap, True, probabilities, (20, 30))
+    assert set(np.unique(mask[:, :10]).tolist()) == {1}
+    assert set(np.unique(mask[:, 20:]).tolist()) == {2}
+    assert not mask[:, 10:20].any()
+
+
+def test_cell_components_label_4_connected_groups() -> None:
+    cells = np.array([[1, 1, 0, 1], [0, 1, 0, 1], [1, 0, 0, 0]], dtype=bool)
+    labels = cell_components(cells)
+    assert labels[0, 0] == labels[0, 1] == labels[1, 1]
+    assert labels[0, 3] == labels[1, 3] != labels[0, 0]
+    assert labels[2, 0] not in (0, labels[0, 0], labels[0, 3])  # diagonal is not connected
+    assert not labels[~cells].any()

@@ -21,8 +21,14 @@ from openlookout.export.graph import DISTANCES_NAME, FEATURES_NAME, INPUT_NAME
 from openlookout.export.onnx_export import ONNX_FILE, export_graph
 from openlookout.export.recipe import RECIPE_FILE, ComponentInfo, greengrass_recipe
 from openlookout.hosting.results import read_labels
-from openlookout.ml.artifacts import CLASSIFIER_FILE, ModelArtifacts, code_version, load_artifacts
-from openlookout.ml.scoring import BORDER_CELLS, SMOOTH_SIGMA
+from openlookout.ml.artifacts import (
+    CLASSIFIER_FILE,
+    NORMALIZATION_FILE,
+    ModelArtifacts,
+    code_version,
+    load_artifacts,
+)
+from openlookout.ml.scoring import SMOOTH_SIGMA
 
 EDGE_CONFIG_FILE = "model.json"
 REQUIREMENTS_FILE = "requirements.txt"
@@ -60,7 +66,7 @@ def edge_config(
             "features": FEATURES_NAME,
             "distances": DISTANCES_NAME,
         },
-        "scoring": {"smooth_sigma": SMOOTH_SIGMA, "border_cells": BORDER_CELLS},
+        "scoring": {"smooth_sigma": SMOOTH_SIGMA, "border_cells": artifacts.border_cells},
         "calibration": {
             "threshold": artifacts.calibration.threshold,
             "scale": artifacts.calibration.scale,
@@ -76,6 +82,8 @@ def edge_config(
             "target": source.target,
         },
     }
+    if artifacts.normalizer is not None:
+        config["scoring"]["normalization_file"] = NORMALIZATION_FILE
     if artifacts.segmentation is not None:
         config["segmentation"] = {
             "file": CLASSIFIER_FILE,
@@ -110,8 +118,9 @@ def build_package(
     classes = [{"name": label.name, "color": label.color} for label in read_labels(model_dir)]
     config = edge_config(artifacts, classes, source)
     (out_dir / EDGE_CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
-    if artifacts.segmentation is not None:
-        shutil.copyfile(model_dir / CLASSIFIER_FILE, out_dir / CLASSIFIER_FILE)
+    for optional in (CLASSIFIER_FILE, NORMALIZATION_FILE):
+        if (model_dir / optional).is_file():
+            shutil.copyfile(model_dir / optional, out_dir / optional)
     (out_dir / REQUIREMENTS_FILE).write_text("\n".join(REQUIREMENTS) + "\n")
     _copy_runner(out_dir)
     payload = sorted(p.relative_to(out_dir) for p in out_dir.rglob("*") if p.is_file())

@@ -33,6 +33,7 @@ from openlookout.ml.coreset import CORESET_RATIO, MAX_BANK_SIZE, MIN_BANK_SIZE
 from openlookout.ml.evaluate import classification_metrics
 from openlookout.ml.features import PatchFeatureExtractor, grid_size, iter_patch_features, random_projection
 from openlookout.ml.imaging import as_rgb, resize_mask, working_size
+from openlookout.ml.map_normalization import MapNormalizer, NormalMapStatistics
 from openlookout.ml.memory_bank import (
     MAX_CANDIDATES,
     MemoryBank,
@@ -206,6 +207,7 @@ class _HeldOut:
     maps: dict[int, np.ndarray]  # image index -> held-out anomaly map
     folds: dict[int, int]  # image index -> its fold
     num_folds: int
+    normalizer: MapNormalizer  # per-position statistics of every held-out normal map
 
 
 def _held_out_scores(
@@ -225,32 +227,39 @@ def _held_out_scores(
     num_folds = min(NUM_FOLDS, len(normals))
     normal_folds = dict(zip(normals, fold_ids(len(normals), num_folds, SEED), strict=True))
     anomaly_folds = dict(zip(anomalies, fold_ids(len(anomalies), num_folds, SEED + 1), strict=True))
-    normal_scores: dict[int, float] = {}
-    anomaly_scores: dict[int, float] = {}
-    maps: dict[int, np.ndarray] = {}
 
     def fold_bank(fold: int) -> np.ndarray:
         candidates = [p for i, p in kept.pool.items() if normal_folds.get(i) != fold]
         return select_bank(np.concatenate(candidates), select_device(device), seed=SEED + fold)
 
+    raw_maps: dict[int, np.ndarray] = {}
     for fold, rows in enumerate(selector.map(fold_bank, range(num_folds))):
         bank = MemoryBank(rows)
-        scored = [(i, normal_scores) for i in normals if normal_folds[i] == fold] + [
-            (i, anomaly_scores) for i in anomalies if anomaly_folds[i] == fold
+        scored = [i for i in normals if normal_folds[i] == fold] + [
+            i for i in anomalies if anomaly_folds[i] == fold
         ]
         # One search for the whole fold: a large matrix product beats many small ones.
-        distances = bank.nearest_distances(np.stack([kept.full[i] for i, _ in scored])) if scored else []
+        distances = bank.nearest_distances(np.stack([kept.full[i] for i in scored])) if scored else []
         per_image = len(distances) // max(len(scored), 1)
-        for position, (index, target) in enumerate(scored):
-            patch_distances = distances[position * per_image : (position + 1) * per_image]
-            maps[index] = anomaly_map(patch_distances, model_grid)
-            target[index] = image_score(maps[index])
+        for position, index in enumerate(scored):
+            raw_maps[index] = anomaly_map(
+                distances[position * per_image : (position + 1) * per_image], model_grid
+            )
+    # Per-position statistics of the normals' held-out maps; each image is normalised with
+    # the other folds' statistics (cross-fitted), the model keeps those of every fold.
+    statistics = NormalMapStatistics(model_grid)
+    for index in normals:
+        statistics.add(normal_folds[index], raw_maps[index])
+    folds = normal_folds | anomaly_folds
+    normalizers = {fold: statistics.normalizer(exclude_fold=fold) for fold in range(num_folds)}
+    maps = {index: normalizers[folds[index]](amap) for index, amap in raw_maps.items()}
     return _HeldOut(
-        normal_scores=[normal_scores[i] for i in normals],
-        anomaly_scores=[anomaly_scores[i] for i in anomalies],
+        normal_scores=[image_score(maps[i]) for i in normals],
+        anomaly_scores=[image_score(maps[i]) for i in anomalies],
         maps=maps,
-        folds=normal_folds | anomaly_folds,
+        folds=folds,
         num_folds=num_folds,
+        normalizer=statistics.normalizer(),
     )
 
 
@@ -352,6 +361,8 @@ def train_anomaly_model(
         bank=bank,
         projection=projection,
         calibration=calibration,
+        normalizer=held.normalizer,
+        border_cells=BORDER_CELLS,
         model_type=model_type,
         class_names=list(class_names) if head is not None else [],
         parameters=_parameters(len(train), num_normals),

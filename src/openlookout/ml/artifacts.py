@@ -7,6 +7,10 @@ Layout (``FORMAT_VERSION`` 1):
   confidence scale, rule, held-out score distributions for later retuning).
 - ``memory_bank.npy``: float32 (bank size, 256) coreset of normal patch features.
 - ``projection.npy``: float32 (912, 256) random projection applied to backbone features.
+- ``map_normalization.npz`` (models since 0.2): float32 (rows, cols) arrays ``mean`` and
+  ``std``, the per-position statistics of held-out normal maps (``map_normalization.py``);
+  ``model.json``'s ``scoring.border_cells`` is then 0. Older folders have neither and are
+  scored as they were trained: raw distances, one border ring left out.
 - Segmentation models only: ``model.json`` holds ``"segmentation": {"pixel_threshold"}``
   and ``patch_classifier.npz`` the patch classifier's float32 arrays ``mean``, ``std``
   (257,), ``weights`` (257, classes + 1) and ``bias`` (classes + 1,); see ``segmentation.py``.
@@ -23,6 +27,7 @@ import numpy as np
 
 from openlookout.ml.backbone import backbone_versions, weights_sha256
 from openlookout.ml.calibration import Calibration
+from openlookout.ml.map_normalization import MapNormalizer
 from openlookout.ml.segmentation import PatchClassifier
 
 FORMAT_VERSION = 1
@@ -30,6 +35,9 @@ CONFIG_FILE = "model.json"
 BANK_FILE = "memory_bank.npy"
 PROJECTION_FILE = "projection.npy"
 CLASSIFIER_FILE = "patch_classifier.npz"
+NORMALIZATION_FILE = "map_normalization.npz"
+# Models saved before map normalisation left this many outer grid rings out of the image score.
+LEGACY_BORDER_CELLS = 1
 
 
 def code_version() -> str:
@@ -56,6 +64,12 @@ class ModelArtifacts:
     class_names: list[str] = field(default_factory=list)
     parameters: dict[str, object] = field(default_factory=dict)  # informative: how it was built
     segmentation: SegmentationHead | None = None
+    normalizer: MapNormalizer | None = None  # None: a model saved before map normalisation
+    border_cells: int = 0  # outer grid rings the image score leaves out
+
+    def scoring_map(self, amap: np.ndarray) -> np.ndarray:
+        """The smoothed distance grid as the model scores it (normalised per position)."""
+        return amap if self.normalizer is None else self.normalizer(amap)
 
 
 def save_artifacts(model_dir: Path, artifacts: ModelArtifacts) -> None:
@@ -72,7 +86,10 @@ def save_artifacts(model_dir: Path, artifacts: ModelArtifacts) -> None:
         "class_names": list(artifacts.class_names),
         "parameters": artifacts.parameters,
         "calibration": artifacts.calibration.to_dict(),
+        "scoring": {"border_cells": artifacts.border_cells},
     }
+    if artifacts.normalizer is not None:
+        np.savez(model_dir / NORMALIZATION_FILE, mean=artifacts.normalizer.mean, std=artifacts.normalizer.std)
     if artifacts.segmentation is not None:
         c = artifacts.segmentation.classifier
         np.savez(model_dir / CLASSIFIER_FILE, mean=c.mean, std=c.std, weights=c.weights, bias=c.bias)
@@ -102,7 +119,17 @@ def load_artifacts(model_dir: Path) -> ModelArtifacts:
         class_names=[str(c) for c in config["class_names"]],
         parameters=dict(config.get("parameters", {})),
         segmentation=_load_segmentation(model_dir, config.get("segmentation")),
+        normalizer=_load_normalizer(model_dir),
+        border_cells=int(config.get("scoring", {}).get("border_cells", LEGACY_BORDER_CELLS)),
     )
+
+
+def _load_normalizer(model_dir: Path) -> MapNormalizer | None:
+    path = model_dir / NORMALIZATION_FILE
+    if not path.is_file():
+        return None
+    with np.load(path) as data:
+        return MapNormalizer(mean=data["mean"].astype(np.float32), std=data["std"].astype(np.float32))
 
 
 def _load_segmentation(model_dir: Path, config: dict[str, object] | None) -> SegmentationHead | None:

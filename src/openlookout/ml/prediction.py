@@ -18,7 +18,8 @@ def prediction_from_map(
     artifacts: ModelArtifacts, features: np.ndarray, amap: np.ndarray, ref: str, size: tuple[int, int]
 ) -> ImagePrediction:
     """``amap`` is the smoothed patch-distance grid; ``size`` the input image's (H, W)."""
-    score = image_score(amap)
+    amap = artifacts.scoring_map(amap)
+    score = image_score(amap, artifacts.border_cells)
     calibration = artifacts.calibration
     is_anomalous = calibration.is_anomalous(score)
     head = artifacts.segmentation

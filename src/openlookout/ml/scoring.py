@@ -16,7 +16,8 @@ import numpy as np
 from PIL import Image
 
 SMOOTH_SIGMA = 0.5
-BORDER_CELLS = 1
+# Normalised maps (``map_normalization.py``) need no border ring left out.
+BORDER_CELLS = 0
 
 
 def _gaussian_kernel(sigma: float) -> np.ndarray:
@@ -43,9 +44,10 @@ def anomaly_map(distances: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     return smooth(distances.reshape(grid))
 
 
-def image_score(amap: np.ndarray) -> float:
+def image_score(amap: np.ndarray, border_cells: int = BORDER_CELLS) -> float:
+    """Maximum of the map without its outer ``border_cells`` ring (the whole map if that is empty)."""
     rows, cols = amap.shape
-    inner = amap[BORDER_CELLS : rows - BORDER_CELLS, BORDER_CELLS : cols - BORDER_CELLS]
+    inner = amap[border_cells : rows - border_cells, border_cells : cols - border_cells]
     return float((inner if inner.size else amap).max())
 
 

@@ -47,6 +47,11 @@ class EdgeModel:
         self.image_size = (int(self.config["image_size"][0]), int(self.config["image_size"][1]))
         self.working_size = (int(self.config["working_size"][0]), int(self.config["working_size"][1]))
         self.classes: list[dict[str, str]] = list(self.config["classes"])
+        scoring = self.config["scoring"]
+        self._normalization: tuple[np.ndarray, np.ndarray] | None = None
+        if scoring.get("normalization_file"):  # per-position statistics of normal maps
+            with np.load(package_dir / scoring["normalization_file"]) as data:
+                self._normalization = (data["mean"], data["std"])
         segmentation = self.config.get("segmentation")
         self._classifier = (
             PatchClassifier.load(package_dir / segmentation["file"], float(segmentation["pixel_threshold"]))
@@ -71,6 +76,9 @@ class EdgeModel:
         features, distances = self._session.run([self._features, self._distances], {self._input: small[None]})
         scoring, calibration = self.config["scoring"], self.config["calibration"]
         amap = smooth(distances[0], float(scoring["smooth_sigma"]))
+        if self._normalization is not None:
+            mean, std = self._normalization
+            amap = ((amap - mean) / std).astype(np.float32)
         score = image_score(amap, int(scoring["border_cells"]))
         threshold = float(calibration["threshold"])
         is_anomalous = score > threshold

@@ -48,13 +48,37 @@ class PatchClassifier:
         return np.where(p <= t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1.0 - t)).astype(np.float32)
 
 
+def cell_components(cells: np.ndarray) -> np.ndarray:
+    """Labels of the 4-connected components of a boolean grid (0 = not set, else 1-based ids)."""
+    index = np.arange(1, cells.size + 1, dtype=np.int64).reshape(cells.shape)
+    labels = np.where(cells, index, 0)
+    big = cells.size + 1
+    while True:  # each pass lets the smallest id spread one cell; grids are at most ~100 cells across
+        padded = np.pad(np.where(cells, labels, big), 1, constant_values=big)
+        neighbours = np.minimum.reduce(
+            [padded[1:-1, 1:-1], padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]]
+        )
+        updated = np.where(cells, neighbours, 0)
+        if np.array_equal(updated, labels):
+            return labels
+        labels = updated
+
+
 def class_mask(
     heatmap: np.ndarray, anomalous_image: bool, probabilities: np.ndarray, size: tuple[int, int]
 ) -> np.ndarray:
-    """(H, W) uint8 class indices (0 = background)."""
-    if not anomalous_image:
+    """(H, W) uint8 class indices (0 = background): one class per connected region, the server's rule."""
+    anomalous = heatmap > 0.5
+    if not anomalous_image or not anomalous.any():
         return np.zeros(size, dtype=np.uint8)
-    cells = (probabilities[..., 1:].argmax(axis=-1) + 1).astype(np.uint8)
+    rows, cols = probabilities.shape[:2]
     height, width = size
-    nearest = Image.fromarray(cells).resize((width, height), Image.Resampling.NEAREST)
-    return np.where(heatmap > 0.5, np.asarray(nearest), 0).astype(np.uint8)
+    cells = Image.fromarray(np.arange(rows * cols, dtype=np.int32).reshape(rows, cols))
+    cell_of_pixel = np.asarray(cells.resize((width, height), Image.Resampling.NEAREST))
+    pixels_per_cell = np.bincount(cell_of_pixel[anomalous], minlength=rows * cols)
+    regions = cell_components(pixels_per_cell.reshape(rows, cols) > 0).reshape(-1)
+    mass = pixels_per_cell[:, None] * probabilities[..., 1:].reshape(rows * cols, -1)
+    region_mass = np.zeros((rows * cols + 1, mass.shape[1]))
+    np.add.at(region_mass, regions, mass)
+    region_class = (region_mass.argmax(axis=1) + 1).astype(np.uint8)
+    return np.where(anomalous, region_class[regions[cell_of_pixel]], 0).astype(np.uint8)
