@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +30,9 @@ from openlookout.ml.artifacts import ModelArtifacts, SegmentationHead, load_arti
 from openlookout.ml.backbone import select_device, shared_backbone
 from openlookout.ml.calibration import NUM_FOLDS, Calibration, calibrate, fold_ids
 from openlookout.ml.coreset import CORESET_RATIO, MAX_BANK_SIZE, MIN_BANK_SIZE
-from openlookout.ml.evaluate import classification_metrics
+from openlookout.ml.evaluate import classification_metrics, roc_auc
 from openlookout.ml.features import PatchFeatureExtractor, grid_size, iter_patch_features, random_projection
-from openlookout.ml.imaging import as_rgb, resize_mask, working_size
+from openlookout.ml.imaging import as_rgb, detail_size, resize_mask, working_size
 from openlookout.ml.map_normalization import MapNormalizer, NormalMapStatistics
 from openlookout.ml.memory_bank import (
     MAX_CANDIDATES,
@@ -59,6 +59,12 @@ SEED = 0
 # Held-out scoring needs every patch of an image; beyond this many images per class the
 # rest are used for the bank (normals) or skipped (anomalies) to bound memory and time.
 MAX_CALIBRATION_IMAGES = 200
+# ... and beyond this many of their patches (about 200 MB of features), so that large
+# working sizes keep fewer calibration images, but never fewer than MIN_CALIBRATION_IMAGES.
+MAX_CALIBRATION_PATCHES = 200 * 28 * 36
+MIN_CALIBRATION_IMAGES = 40
+# A held-out AUROC this high leaves nothing for a larger working size to win.
+SATURATED_AUROC = 0.99
 SAME_SIZE_MESSAGE = "Images in the dataset must have the same dimensions."
 # Pixel threshold when no held-out image has an anomalous pixel to calibrate on.
 DEFAULT_PIXEL_THRESHOLD = 0.5
@@ -151,10 +157,16 @@ def _size_checker(expected: tuple[int, int]) -> Callable[[int, np.ndarray], None
     return check
 
 
-def _calibration_subset(indices: list[int], rng: np.random.Generator) -> set[int]:
-    if len(indices) <= MAX_CALIBRATION_IMAGES:
+def calibration_images_limit(grid: tuple[int, int]) -> int:
+    """Calibration images kept per class at this patch grid (features of all their patches are kept)."""
+    by_patches = MAX_CALIBRATION_PATCHES // (grid[0] * grid[1])
+    return max(MIN_CALIBRATION_IMAGES, min(MAX_CALIBRATION_IMAGES, by_patches))
+
+
+def _calibration_subset(indices: list[int], limit: int, rng: np.random.Generator) -> set[int]:
+    if len(indices) <= limit:
         return set(indices)
-    return set(rng.choice(indices, size=MAX_CALIBRATION_IMAGES, replace=False).tolist())
+    return set(rng.choice(indices, size=limit, replace=False).tolist())
 
 
 def _extract_training_features(
@@ -167,11 +179,12 @@ def _extract_training_features(
     rng = np.random.default_rng(SEED)
     normals = [i for i, item in enumerate(train) if not item.is_anomaly]
     anomalies = [i for i, item in enumerate(train) if item.is_anomaly]
-    calibration_images = _calibration_subset(normals, rng) | _calibration_subset(anomalies, rng)
+    limit = calibration_images_limit(grid_size(size))
+    calibration_images = _calibration_subset(normals, limit, rng) | _calibration_subset(anomalies, limit, rng)
     wanted = [i for i in range(len(train)) if i in calibration_images or not train[i].is_anomaly]
     loaders = [(lambda: first) if i == 0 else train[i].load for i in wanted]
     rows, cols = grid_size(size)
-    limit = patches_per_image(len(normals), rows * cols)
+    per_image = patches_per_image(len(normals), rows * cols)
     kept = _TrainingFeatures()
     check = _size_checker(first.shape[:2])
     for position, features in iter_patch_features(extractor, loaders, size, check=check):
@@ -182,7 +195,7 @@ def _extract_training_features(
             if mask is not None:
                 kept.masks[index] = mask
         if not train[index].is_anomaly:
-            kept.pool[index] = sample_patches(features, limit, rng)
+            kept.pool[index] = sample_patches(features, per_image, rng)
     return kept
 
 
@@ -313,6 +326,51 @@ def _fit_classifiers(fits: list[tuple[list[PatchSample], int]], num_classes: int
         return [first, *rest]
 
 
+def _size_name(size: tuple[int, int]) -> str:
+    return f"{size[1]}x{size[0]}"
+
+
+@dataclass
+class _Candidate:
+    """Training features, held-out scores and the final bank (being selected) at one working size."""
+
+    size: tuple[int, int]
+    kept: _TrainingFeatures
+    held: _HeldOut
+    final_bank: Future[np.ndarray]
+
+    @property
+    def held_out_auroc(self) -> float | None:
+        """AUROC of the held-out training anomalies against the held-out normals (None: no anomalies)."""
+        if not self.held.anomaly_scores:
+            return None
+        labels = [False] * len(self.held.normal_scores) + [True] * len(self.held.anomaly_scores)
+        return roc_auc(labels, [*self.held.normal_scores, *self.held.anomaly_scores])
+
+
+@dataclass
+class _CandidateFit:
+    """What every candidate working size is fitted with."""
+
+    train: Sequence[LabeledImage]
+    first: np.ndarray
+    extractor: PatchFeatureExtractor
+    segmentation: bool
+    device: str
+    report: Progress
+
+    def at(self, size: tuple[int, int], selector: Executor) -> _Candidate:
+        self.report(f"extracting features of {len(self.train)} training images at {_size_name(size)}")
+        kept = _extract_training_features(self.train, self.first, self.extractor, size, self.segmentation)
+        final_bank = selector.submit(
+            select_bank, np.concatenate(list(kept.pool.values())), select_device(self.device), SEED
+        )
+        num_folds = min(NUM_FOLDS, sum(1 for item in self.train if not item.is_anomaly))
+        self.report(f"scoring held-out training images ({num_folds} folds)")
+        held = _held_out_scores(self.train, kept, grid_size(size), self.device, selector)
+        return _Candidate(size=size, kept=kept, held=held, final_bank=final_bank)
+
+
 def train_anomaly_model(
     train: Sequence[LabeledImage],
     test: Sequence[LabeledImage],
@@ -331,30 +389,37 @@ def train_anomaly_model(
 
     segmentation = bool(class_names) and any(item.is_anomaly and item.load_mask for item in train)
     first = _first_image(train)
-    size = working_size(*first.shape[:2])
-    grid = grid_size(size)
     projection = random_projection(SEED)
     extractor = PatchFeatureExtractor(shared_backbone(torch_device), projection)
-    report(f"extracting features of {len(train)} training images at {size[1]}x{size[0]}")
-    kept = _extract_training_features(train, first, extractor, size, segmentation)
-
-    report(f"scoring held-out training images ({min(NUM_FOLDS, num_normals)} folds)")
+    fit = _CandidateFit(train, first, extractor, segmentation, torch_device, report)
     # Coreset selection runs in threads alongside the rest (its numpy pool loop is
-    # single-threaded): the final bank first, then the folds' banks.
+    # single-threaded): each candidate's final bank first, then its folds' banks.
     with ThreadPoolExecutor(max_workers=SELECTION_THREADS, thread_name_prefix="coreset") as selector:
-        final_bank = selector.submit(
-            select_bank, np.concatenate(list(kept.pool.values())), select_device(torch_device), SEED
-        )
-        held = _held_out_scores(train, kept, grid, torch_device, selector)
+        chosen = fit.at(working_size(*first.shape[:2]), selector)
+        baseline = chosen.held_out_auroc
+        resolutions = {_size_name(chosen.size): baseline}
+        detail = detail_size(*first.shape[:2])
+        if detail is not None and baseline is not None and baseline < SATURATED_AUROC:
+            # Large images whose held-out anomalies are not all separated at the working
+            # resolution: try their own resolution and keep the better one (ties: cheaper).
+            larger = fit.at(detail, selector)
+            resolutions[_size_name(larger.size)] = larger.held_out_auroc
+            report(f"held-out AUROC by working size: {resolutions}")
+            loser, chosen = (
+                (chosen, larger) if (larger.held_out_auroc or 0.0) > baseline else (larger, chosen)
+            )
+            loser.final_bank.cancel()
+            del larger, loser  # their features are large; only the chosen ones are needed now
+        size, held = chosen.size, chosen.held
         calibration = calibrate(held.normal_scores, held.anomaly_scores)
         head = None
         if segmentation:
             report("training the patch classifier")
-            head = _segmentation_head(kept, held, calibration, size, len(class_names))
+            head = _segmentation_head(chosen.kept, held, calibration, size, len(class_names))
         model_type = "segmentation" if head is not None else "classification"
         report("building the memory bank")
-        bank = final_bank.result()
-    del kept
+        bank = chosen.final_bank.result()
+    del chosen, fit
     artifacts = ModelArtifacts(
         image_size=(int(first.shape[0]), int(first.shape[1])),
         working_size=size,
@@ -397,6 +462,7 @@ def train_anomaly_model(
             "calibration_rule": calibration.rule,
             "bank_size": len(bank),
             "working_size": list(size),
+            "held_out_auroc_by_working_size": resolutions,
             "device": torch_device,
             "train_seconds": round(time.monotonic() - started, 3),
         },
