@@ -74,14 +74,16 @@ class OnnxAnomalyModel:
             for offset, rgb in enumerate(images):
                 size = (int(rgb.shape[0]), int(rgb.shape[1]))
                 predictions.append(
-                    self._prediction(features[offset], distances[offset], refs[start + offset], size)
+                    self._prediction(
+                        features[offset], distances[offset], refs[start + offset], size, batch[offset]
+                    )
                 )
         return predictions
 
     def _prediction(
-        self, features: np.ndarray, distances: np.ndarray, ref: str, size: tuple[int, int]
+        self, features: np.ndarray, distances: np.ndarray, ref: str, size: tuple[int, int], image: np.ndarray
     ) -> ImagePrediction:
-        return prediction_from_map(self.artifacts, features, smooth(distances), ref, size)
+        return prediction_from_map(self.artifacts, features, smooth(distances), ref, size, image)
 
 
 def load_onnx_model(model_dir: Path, device: str | None = None, threads: int = 0) -> OnnxAnomalyModel:

@@ -24,6 +24,7 @@ from openlookout.hosting.results import read_labels
 from openlookout.ml.artifacts import (
     CLASSIFIER_FILE,
     NORMALIZATION_FILE,
+    REFINER_FILE,
     ModelArtifacts,
     code_version,
     load_artifacts,
@@ -89,6 +90,8 @@ def edge_config(
             "file": CLASSIFIER_FILE,
             "pixel_threshold": artifacts.segmentation.pixel_threshold,
         }
+        if artifacts.segmentation.refiner is not None:
+            config["segmentation"]["refiner_file"] = REFINER_FILE
     return config
 
 
@@ -118,7 +121,7 @@ def build_package(
     classes = [{"name": label.name, "color": label.color} for label in read_labels(model_dir)]
     config = edge_config(artifacts, classes, source)
     (out_dir / EDGE_CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
-    for optional in (CLASSIFIER_FILE, NORMALIZATION_FILE):
+    for optional in (CLASSIFIER_FILE, NORMALIZATION_FILE, REFINER_FILE):
         if (model_dir / optional).is_file():
             shutil.copyfile(model_dir / optional, out_dir / optional)
     (out_dir / REQUIREMENTS_FILE).write_text("\n".join(REQUIREMENTS) + "\n")

@@ -14,6 +14,8 @@ Layout (``FORMAT_VERSION`` 1):
 - Segmentation models only: ``model.json`` holds ``"segmentation": {"pixel_threshold"}``
   and ``patch_classifier.npz`` the patch classifier's float32 arrays ``mean``, ``std``
   (257,), ``weights`` (257, classes + 1) and ``bias`` (classes + 1,); see ``segmentation.py``.
+  Since 0.2 also ``pixel_refiner.npz`` (``mean``, ``std`` (7,), ``weights`` (7, 2), ``bias``
+  (2,)): the per-pixel refiner of ``pixel_refine.py``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 from openlookout.ml.backbone import backbone_versions, weights_sha256
 from openlookout.ml.calibration import Calibration
 from openlookout.ml.map_normalization import MapNormalizer
+from openlookout.ml.pixel_refine import PixelRefiner
 from openlookout.ml.segmentation import PatchClassifier
 
 FORMAT_VERSION = 1
@@ -36,6 +39,7 @@ BANK_FILE = "memory_bank.npy"
 PROJECTION_FILE = "projection.npy"
 CLASSIFIER_FILE = "patch_classifier.npz"
 NORMALIZATION_FILE = "map_normalization.npz"
+REFINER_FILE = "pixel_refiner.npz"
 # Models saved before map normalisation left this many outer grid rings out of the image score.
 LEGACY_BORDER_CELLS = 1
 
@@ -51,6 +55,7 @@ def code_version() -> str:
 class SegmentationHead:
     pixel_threshold: float  # P(anomaly) above which a pixel of an anomalous image is anomalous
     classifier: PatchClassifier
+    refiner: PixelRefiner | None = None  # None: cells' P(anomaly) upsampled (models before 0.2)
 
 
 @dataclass
@@ -94,6 +99,15 @@ def save_artifacts(model_dir: Path, artifacts: ModelArtifacts) -> None:
         c = artifacts.segmentation.classifier
         np.savez(model_dir / CLASSIFIER_FILE, mean=c.mean, std=c.std, weights=c.weights, bias=c.bias)
         config["segmentation"] = {"pixel_threshold": artifacts.segmentation.pixel_threshold}
+        refiner = artifacts.segmentation.refiner
+        if refiner is not None:
+            arrays = {
+                "mean": refiner.mean,
+                "std": refiner.std,
+                "weights": refiner.weights,
+                "bias": refiner.bias,
+            }
+            np.savez(model_dir / REFINER_FILE, **arrays)
     # Written last, so a folder with model.json is complete.
     (model_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
 
@@ -137,7 +151,14 @@ def _load_segmentation(model_dir: Path, config: dict[str, object] | None) -> Seg
         return None
     with np.load(model_dir / CLASSIFIER_FILE) as data:
         arrays = {name: data[name] for name in ("mean", "std", "weights", "bias")}
+    refiner = None
+    if (model_dir / REFINER_FILE).is_file():
+        with np.load(model_dir / REFINER_FILE) as data:
+            refiner = PixelRefiner(
+                **{k: data[k].astype(np.float32) for k in ("mean", "std", "weights", "bias")}
+            )
     return SegmentationHead(
         pixel_threshold=float(config["pixel_threshold"]),  # type: ignore[arg-type]
         classifier=PatchClassifier(**{k: v.astype(np.float32) for k, v in arrays.items()}),
+        refiner=refiner,
     )

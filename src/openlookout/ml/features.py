@@ -90,11 +90,13 @@ def iter_patch_features(
     size: tuple[int, int],
     check: Callable[[int, np.ndarray], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    resized: Callable[[int, np.ndarray], None] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Decode each image once, resize it, and yield (index, features) in input order.
 
     ``check(index, rgb)`` sees every decoded image at its original size before it is
-    resized (used to enforce equal dimensions and to read masks alongside). The next
+    resized (used to enforce equal dimensions and to read masks alongside); ``resized(index,
+    rgb)`` sees it at the working size (the segmentation refiner reads its pixels). The next
     batch is decoded in a background thread while the backbone runs on the current one
     (Pillow releases the GIL), so decoding no longer leaves cores idle between batches.
     """
@@ -106,6 +108,8 @@ def iter_patch_features(
             if check is not None:
                 check(start + offset, rgb)
             batch.append(resize_rgb(rgb, size))
+            if resized is not None:
+                resized(start + offset, batch[-1])
         return np.stack(batch)
 
     def extract(start: int, images: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:

@@ -10,14 +10,24 @@ import numpy as np
 
 from openlookout.ml.api import ImagePrediction
 from openlookout.ml.artifacts import ModelArtifacts
+from openlookout.ml.pixel_refine import grey
 from openlookout.ml.scoring import calibrated_heatmap, image_score
 from openlookout.ml.segmentation import anomaly_probability, class_mask, probability_heatmap
 
 
 def prediction_from_map(
-    artifacts: ModelArtifacts, features: np.ndarray, amap: np.ndarray, ref: str, size: tuple[int, int]
+    artifacts: ModelArtifacts,
+    features: np.ndarray,
+    amap: np.ndarray,
+    ref: str,
+    size: tuple[int, int],
+    image: np.ndarray | None = None,
 ) -> ImagePrediction:
-    """``amap`` is the smoothed patch-distance grid; ``size`` the input image's (H, W)."""
+    """``amap`` is the smoothed patch-distance grid; ``size`` the input image's (H, W).
+
+    ``image`` is the (h, w, 3) image at the working size: a segmentation model's pixel
+    refiner reads it (without it the cells' P(anomaly) is upsampled as it is).
+    """
     amap = artifacts.scoring_map(amap)
     score = image_score(amap, artifacts.border_cells)
     calibration = artifacts.calibration
@@ -29,7 +39,10 @@ def prediction_from_map(
         heatmap = calibrated_heatmap(amap, calibration.threshold, calibration.scale, size)
     else:
         probabilities = head.classifier.probabilities(features, amap)
-        heatmap = probability_heatmap(anomaly_probability(probabilities), head.pixel_threshold, size)
+        pmap = anomaly_probability(probabilities)
+        if head.refiner is not None and image is not None:
+            pmap = head.refiner.refine(grey(image), pmap)
+        heatmap = probability_heatmap(pmap, head.pixel_threshold, size)
         mask = class_mask(heatmap, is_anomalous, probabilities, size)
     return ImagePrediction(
         ref=ref,

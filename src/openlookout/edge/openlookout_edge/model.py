@@ -12,7 +12,7 @@ from PIL import Image
 
 from .result import detect_anomaly_result
 from .scoring import confidence, image_score, smooth
-from .segmentation import PatchClassifier, class_mask
+from .segmentation import PatchClassifier, PixelRefiner, class_mask
 
 FORMAT = "openlookout-edge"
 FORMAT_VERSION = 1
@@ -58,6 +58,8 @@ class EdgeModel:
             if segmentation
             else None
         )
+        refiner_file = (segmentation or {}).get("refiner_file")
+        self._refiner = PixelRefiner.load(package_dir / refiner_file) if refiner_file else None
 
     def detect(self, rgb: np.ndarray) -> dict[str, Any]:
         """DetectAnomalyResult for one (H, W, 3) uint8 RGB image of the training size."""
@@ -85,7 +87,8 @@ class EdgeModel:
         mask = None
         if self._classifier is not None:
             probabilities = self._classifier.probabilities(features[0], amap)
-            heatmap = self._classifier.heatmap(probabilities, self.image_size)
+            refined = self._refiner.refine(small, probabilities) if self._refiner is not None else None
+            heatmap = self._classifier.heatmap(probabilities, self.image_size, refined)
             mask = class_mask(heatmap, is_anomalous, probabilities, self.image_size)
         conf = confidence(score, threshold, float(calibration["scale"]))
         return detect_anomaly_result(is_anomalous, conf, mask, self.classes)

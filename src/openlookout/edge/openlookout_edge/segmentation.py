@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .scoring import upsample
+from .scoring import smooth, upsample
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,55 @@ class PatchClassifier:
         p /= p.sum(axis=1, keepdims=True)
         return p.reshape(*amap.shape, -1).astype(np.float32)
 
-    def heatmap(self, probabilities: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-        """P(anomaly) at ``size``, rescaled piecewise-linearly so the pixel threshold maps to 0.5."""
-        pmap = (1.0 - probabilities[..., 0]).astype(np.float32)
+    def heatmap(
+        self, probabilities: np.ndarray, size: tuple[int, int], refined: np.ndarray | None = None
+    ) -> np.ndarray:
+        """P(anomaly) at ``size``, rescaled piecewise-linearly so the pixel threshold maps to 0.5.
+
+        ``refined``: the pixel refiner's P(anomaly) at the working size, used instead of the cells'.
+        """
+        pmap = (1.0 - probabilities[..., 0]).astype(np.float32) if refined is None else refined
         p = np.clip(upsample(pmap, size), 0.0, 1.0)
         t = min(max(self.pixel_threshold, 1e-6), 1.0 - 1e-6)
         return np.where(p <= t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1.0 - t)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class PixelRefiner:
+    """The server's ``openlookout.ml.pixel_refine`` restated: a logistic regression per pixel."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path) -> PixelRefiner:
+        with np.load(path) as data:
+            return cls(**{name: data[name].astype(np.float32) for name in ("mean", "std", "weights", "bias")})
+
+    def refine(self, rgb: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+        """(h, w, 3) uint8 at the working size and (rows, cols, K + 1) -> (h, w) P(anomaly)."""
+        luma = (rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).astype(np.float32)
+        coarse_p = upsample((1.0 - probabilities[..., 0]).astype(np.float32), luma.shape)
+        fine = luma - smooth(luma, 1.5)
+        coarse = luma - smooth(luma, 4.0)
+        scale = float(np.median(np.abs(coarse))) * 1.4826 + 1e-3
+        fine, coarse = fine / scale, coarse / scale
+        p = np.clip(coarse_p, 1e-4, 1.0 - 1e-4)
+        columns = [
+            np.log(p / (1.0 - p)),
+            fine,
+            coarse,
+            np.abs(fine),
+            np.abs(coarse),
+            p * coarse,
+            p * np.abs(coarse),
+        ]
+        x = (np.stack([c.reshape(-1) for c in columns], axis=1).astype(np.float32) - self.mean) / self.std
+        logits = x @ self.weights + self.bias
+        margin = np.clip(logits[:, 1] - logits[:, 0], -50.0, 50.0)
+        return (1.0 / (1.0 + np.exp(-margin))).reshape(luma.shape).astype(np.float32)
 
 
 def cell_components(cells: np.ndarray) -> np.ndarray:
