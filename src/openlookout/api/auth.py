@@ -7,7 +7,6 @@ one the clients use; we never re-implement the canonicalisation rules.
 
 from __future__ import annotations
 
-import fnmatch
 import hmac
 import json
 import os
@@ -27,7 +26,7 @@ from botocore.auth import EMPTY_SHA256_HASH, SIGV4_TIMESTAMP, UNSIGNED_PAYLOAD, 
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from openlookout.errors import AccessDeniedError
+from openlookout.access import Caller
 
 if TYPE_CHECKING:
     from openlookout.config import Settings
@@ -314,12 +313,13 @@ class Authenticator:
                 raise AuthError("BAD_SIGNATURE", "A chunk signature does not match the chunk's data.")
             previous = given
 
+    def caller(self, principal: Principal) -> Caller:
+        """The verified key with its permissions, as the service layer checks them."""
+        allowed = () if principal.is_root else self.credentials.allowed_actions(principal.access_key_id)
+        return Caller(principal.access_key_id, principal.is_root, allowed)
+
     def authorize(self, principal: Principal, action: str) -> None:
-        if principal.is_root:
-            return
-        allowed = self.credentials.allowed_actions(principal.access_key_id)
-        if not any(fnmatch.fnmatchcase(action, pattern) for pattern in allowed):
-            raise AccessDeniedError(f"User: {principal.access_key_id} is not authorized to perform: {action}")
+        self.caller(principal).require(action)
 
     def _check_time(self, claim: _SignedRequest, now: datetime) -> None:
         try:

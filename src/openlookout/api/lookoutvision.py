@@ -6,13 +6,18 @@ worker thread → serialise. Every response carries a fresh ``x-amzn-RequestId``
 
 from __future__ import annotations
 
+import inspect
 import re
 import uuid
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openlookout.access import Caller
 from openlookout.api.context import AppContext
 from openlookout.api.l4v_errors import error_response
 from openlookout.api.restjson import Router, SerializedResponse, parse_request, serialize_output
@@ -25,6 +30,17 @@ ROUTER = Router(SERVICE)
 def snake_case(name: str) -> str:
     """``ProjectName`` → ``project_name``; ``DetectAnomalies`` → ``detect_anomalies``."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+@cache
+def _takes_caller(method: Callable[..., Any]) -> bool:
+    return "caller" in inspect.signature(method).parameters
+
+
+def add_caller(method: Callable[..., Any], kwargs: dict[str, Any], caller: Caller) -> None:
+    """Operations that name S3 locations take ``caller``: they use them with its S3 permissions."""
+    if _takes_caller(getattr(method, "__func__", method)):
+        kwargs["caller"] = caller
 
 
 async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
@@ -48,6 +64,7 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
         # DetectAnomalies' raw image arrives as body= and content_type= like any other member.
         kwargs = {snake_case(name): value for name, value in params.items()}
         method_impl = getattr(ctx.lookoutvision, snake_case(operation.name))
+        add_caller(method_impl, kwargs, ctx.authenticator.caller(principal))
         result = await run_in_threadpool(method_impl, **kwargs)
         status = operation.http.get("responseCode", 200)
         serialized = serialize_output(operation.output_shape, result or {}, status)

@@ -20,7 +20,7 @@ from openlookout.api.auth import AuthError
 from openlookout.api.cl_errors import UnknownTargetError, error_body
 from openlookout.api.context import AppContext
 from openlookout.api.jsonrpc import CONTENT_TYPE, parse_body, serialize_body, split_target
-from openlookout.api.lookoutvision import snake_case
+from openlookout.api.lookoutvision import add_caller, snake_case
 from openlookout.api.shapes.rekognition import SERVICE, SERVICE_NAME, TARGET_PREFIX
 from openlookout.api.validation import validate_input
 
@@ -88,6 +88,7 @@ async def handle_rekognition(request: Request, ctx: AppContext) -> Response:
         if ctx.rekognition is None:
             raise UnknownTargetError("Rekognition Custom Labels is not enabled on this server.")
         method = getattr(ctx.rekognition, snake_case(operation_name))
+        add_caller(method, kwargs, ctx.authenticator.caller(principal))
         result = await run_in_threadpool(method, **kwargs)
         status, payload = 200, serialize_body(operation.output_shape, result or {})
     except Exception as exc:

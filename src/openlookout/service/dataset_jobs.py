@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from openlookout.access import caller_blobs
 from openlookout.blobs.base import BlobError, BlobStore, NoSuchBucket, NoSuchKey
 from openlookout.errors import InvalidInputError
 from openlookout.jobs.base import JobContext, JobFailed
@@ -82,14 +83,16 @@ class ImportDatasetHandler:
         payload = json.loads(job.payload)
         dataset_id = int(payload["dataset_id"])
         bucket, key = payload["bucket"], payload["key"]
+        # The manifest and every image and mask it names are read with the caller's S3 permissions.
+        as_caller = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
         with _user_errors_as_job_failures():
             dataset_type, project_id = _dataset_identity(ctx, dataset_id)
-            data = read_manifest(ctx.blobs, bucket, key)
+            data = read_manifest(as_caller, bucket, key)
             lines = parse_manifest(data)
             check_unique_sources(lines)
             check_single_bucket(lines)
             check_image_count(len(lines), dataset_type, _is_segmentation(lines))
-            checked = fetch_and_check(ctx.blobs, lines)
+            checked = fetch_and_check(as_caller, lines)
             check_same_dimensions(_sizes(checked))
             with ctx.sessions() as session:
                 other_classes = _project_classes(session, project_id, exclude_dataset_id=dataset_id)
@@ -138,7 +141,7 @@ class UpdateDatasetHandler:
             kept = [entry for ref, entry in existing.items() if ref not in new_refs]
             segmentation = _is_segmentation(lines) or any(e.mask_ref for e in kept)
             check_image_count(len(kept) + len(lines), dataset_type, segmentation)
-            checked = fetch_and_check(ctx.blobs, lines)
+            checked = fetch_and_check(caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload), lines)
             kept_sizes = [(e.source_ref, e.width, e.height) for e in kept]
             check_same_dimensions([*kept_sizes, *_sizes(checked)])
             kept_classes = {name for e in kept for name in json.loads(e.anomaly_classes)}

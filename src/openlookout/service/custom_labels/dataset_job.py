@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image, UnidentifiedImageError
 
+from openlookout.access import S3LocationDenied, caller_blobs
 from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.manifests.custom_labels import (
@@ -52,6 +53,10 @@ def image_problem(blobs: BlobStore, source_ref: str) -> str | None:
         if size > MAX_IMAGE_BYTES:
             return f"The image {source_ref} is {size} bytes; the limit is 15 MB."
         data = blobs.get(bucket, key)
+    except S3LocationDenied as denied:
+        raise TerminalManifestError(
+            "ERROR_INVALID_PERMISSIONS_IMAGES_S3_BUCKET", f"The image {source_ref} cannot be read: {denied}"
+        ) from None
     except BlobError:
         return f"The image {source_ref} does not exist or cannot be read."
     try:
@@ -102,10 +107,13 @@ class ImportCustomLabelsDatasetHandler:
                 raise JobFailed("The dataset no longer exists.")
             if not dataset.status.endswith("_IN_PROGRESS"):
                 return  # a re-run after the final commit: nothing left to do
-        data = read_manifest(ctx.blobs, payload["bucket"], payload["key"])
+        # A CreateDataset manifest and every image are read with the caller's S3 permissions;
+        # UpdateDatasetEntries' changes are the service's own blob in the internal bucket.
+        as_caller = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
+        data = read_manifest(ctx.blobs if mode == "update" else as_caller, payload["bucket"], payload["key"])
         try:
             check = check_manifest_file(data)
-            check_images(ctx.blobs, check.lines)
+            check_images(as_caller, check.lines)
             prior: tuple[int, int, set[str]] = (0, 0, set())
             if mode == "update":
                 replaced = {line.source_ref for line in check.lines if line.source_ref}
