@@ -75,6 +75,16 @@ class AccessKey:
     account: str | None = None
 
 
+def require_service(principal: Principal, service: str) -> None:
+    """The credential scope must name the API's signing service, as AWS requires."""
+    if principal.service != service:
+        raise AuthError(
+            "MALFORMED",
+            f"Credential should be scoped to correct service: '{service}'. "
+            f"The request was signed for '{principal.service}'.",
+        )
+
+
 def generate_key_pair() -> tuple[str, str]:
     """A random AKIA-style 20-character key id and 40-character secret."""
     id_alphabet = string.ascii_uppercase + string.digits

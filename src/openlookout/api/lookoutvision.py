@@ -18,13 +18,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from openlookout.access import Caller
+from openlookout.api.auth import require_service
 from openlookout.api.context import AppContext
 from openlookout.api.l4v_errors import error_response
 from openlookout.api.restjson import Router, SerializedResponse, parse_request, serialize_output
 from openlookout.api.shapes.lookoutvision import SERVICE, SERVICE_NAME
-from openlookout.api.validation import validate_input
+from openlookout.api.validation import Violation, validate_input, violations_error
 
 ROUTER = Router(SERVICE)
+CLIENT_TOKEN_HEADER = "x-amzn-client-token"
+CLIENT_TOKEN_PATTERN = SERVICE.shape_for("ClientToken").metadata["pattern"]
 
 
 def snake_case(name: str) -> str:
@@ -52,7 +55,9 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
         raw_path = request.scope["raw_path"].decode()
         raw_query = request.scope["query_string"].decode()
         headers = {name.lower(): value for name, value in request.headers.items()}
+        _check_client_token_bytes(headers)
         principal = ctx.authenticator.authenticate(method, raw_path, raw_query, headers, body)
+        require_service(principal, SERVICE_NAME)
         operation, labels = ROUTER.match(method, raw_path)
         operation_name = operation.name
         ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:{operation.name}")
@@ -71,6 +76,18 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
     except Exception as exc:
         serialized = error_response(exc, request_id, operation_name)
     return _to_starlette(serialized, request_id)
+
+
+def _check_client_token_bytes(headers: dict[str, str]) -> None:
+    """A non-ASCII ClientToken is a validation error, found before the signature is checked.
+
+    HTTP carries header bytes without a declared encoding, so such a value cannot be signed
+    unambiguously; its pattern rules it out whatever the signature says.
+    """
+    token = headers.get(CLIENT_TOKEN_HEADER)
+    if token is not None and not token.isascii():
+        constraint = f"Member must satisfy regular expression pattern: {CLIENT_TOKEN_PATTERN}"
+        raise violations_error([Violation("X-Amzn-Client-Token", token, constraint)])
 
 
 def _to_starlette(serialized: SerializedResponse, request_id: str) -> Response:

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openlookout.api.auth import AuthError
+from openlookout.api.auth import require_service
 from openlookout.api.cl_errors import UnknownTargetError, error_body
 from openlookout.api.context import AppContext
 from openlookout.api.jsonrpc import CONTENT_TYPE, parse_body, serialize_body, split_target
@@ -67,12 +67,7 @@ async def handle_rekognition(request: Request, ctx: AppContext) -> Response:
             headers,
             body,
         )
-        if principal.service != SERVICE_NAME:
-            raise AuthError(
-                "MALFORMED",
-                f"Credential should be scoped to correct service: '{SERVICE_NAME}'. "
-                f"The request was signed for '{principal.service}'.",
-            )
+        require_service(principal, SERVICE_NAME)
         operation_name = resolve_operation(headers.get("x-amz-target", ""))
         operation = SERVICE.operation_model(operation_name)
         ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:{operation_name}")
