@@ -27,6 +27,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from openlookout.access import Caller
+from openlookout.private_paths import make_private_dir, restrict_to_owner
 
 if TYPE_CHECKING:
     from openlookout.config import Settings
@@ -96,7 +97,7 @@ def generate_key_pair() -> tuple[str, str]:
 
 def _write_private_json(path: Path, payload: object) -> None:
     """Write JSON readable only by the owner, atomically (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -156,6 +157,7 @@ def _load_root_key(credentials_path: Path) -> tuple[AccessKey, bool]:
             raise ValueError(f"Set both {ROOT_KEY_ENV} and {ROOT_SECRET_ENV}, or neither.")
         return AccessKey(env_id, env_secret), False
     if credentials_path.exists():
+        restrict_to_owner(credentials_path)  # a hand-written file may have been left readable
         data = json.loads(credentials_path.read_text(encoding="utf-8"))
         return AccessKey(data["access_key_id"], data["secret_access_key"]), False
     key_id, secret = generate_key_pair()
