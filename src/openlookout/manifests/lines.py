@@ -141,7 +141,13 @@ def _require_s3_uri(value: object, key: str, line_no: int) -> None:
         raise ManifestError(line_no, f"'{key}' must be an S3 URI like s3://bucket/key, got {value!r}.")
 
 
+# AWS's csv_to_manifest.py writes the label number as a string ("0"/"1"); class-name decides.
+_NUMERIC_STRING = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
 def _is_number(value: object) -> bool:
+    if isinstance(value, str):
+        return _NUMERIC_STRING.fullmatch(value) is not None
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -165,7 +171,9 @@ def _find_label(obj: dict[str, Any], line_no: int) -> tuple[str | None, str | No
         if key not in obj:
             raise ManifestError(line_no, f"'{meta_key}' has no matching label attribute '{key}'.")
         if not _is_number(obj[key]):
-            raise ManifestError(line_no, f"The label attribute '{key}' must be a number.")
+            raise ManifestError(
+                line_no, f"The label attribute '{key}' must be a number (or a numeric string such as \"1\")."
+            )
         found.append(key)
     if not found:
         return None, None
