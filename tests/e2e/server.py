@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -40,6 +41,34 @@ def signed_list_projects_status(endpoint: str, access_key: str, secret_key: str)
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
+
+
+def signed_request(
+    endpoint: str,
+    path: str,
+    key: tuple[str, str],
+    service: str = "lookoutvision",
+    region: str = REGION,
+    method: str = "GET",
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], Any]:
+    """A raw SigV4-signed request (any service and region in the scope): (status, headers, JSON)."""
+    url = f"{endpoint}{path}"
+    request = AWSRequest(method=method, url=url, data=body, headers=headers or {})
+    SigV4Auth(Credentials(*key), service, region).add_auth(request)
+    prepared = urllib.request.Request(
+        url, data=body or None, headers=dict(request.headers.items()), method=method
+    )
+    try:
+        with urllib.request.urlopen(prepared, timeout=60) as response:
+            return response.status, _lower(response.headers.items()), json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, _lower(error.headers.items()), json.loads(error.read() or b"{}")
+
+
+def _lower(items: Any) -> dict[str, str]:
+    return {name.lower(): value for name, value in items}
 
 
 @dataclass

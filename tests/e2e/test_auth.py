@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import urllib.error
-import urllib.request
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from botocore.exceptions import ClientError
 from .clients.connect import lookoutvision_client, s3_client
 from .old_clients import AwsCli
 from .paths import require_old_clients
-from .server import REGION
+from .server import REGION, signed_request
 
 
 def with_key(config: dict[str, Any], access_key: str, secret: str) -> dict[str, Any]:
@@ -70,34 +68,6 @@ def test_awscli_reports_unknown_key(config: dict[str, Any], tmp_path: Path) -> N
     aws = AwsCli(with_key(config, "OLE2EUNKNOWNKEY00001", "whatever-secret"), tmp_path)
     failed = aws.run_failing("lookoutvision", "list-projects")
     assert "UnrecognizedClientException" in failed, failed
-
-
-def signed_request(
-    endpoint: str,
-    path: str,
-    key: tuple[str, str],
-    service: str = "lookoutvision",
-    region: str = REGION,
-    method: str = "GET",
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-) -> tuple[int, dict[str, str], Any]:
-    """A raw SigV4-signed request (any service and region in the scope): (status, headers, JSON)."""
-    url = f"{endpoint}{path}"
-    request = AWSRequest(method=method, url=url, data=body, headers=headers or {})
-    SigV4Auth(Credentials(*key), service, region).add_auth(request)
-    prepared = urllib.request.Request(
-        url, data=body or None, headers=dict(request.headers.items()), method=method
-    )
-    try:
-        with urllib.request.urlopen(prepared, timeout=60) as response:
-            return response.status, _lower(response.headers.items()), json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, _lower(error.headers.items()), json.loads(error.read() or b"{}")
-
-
-def _lower(items: Any) -> dict[str, str]:
-    return {name.lower(): value for name, value in items}
 
 
 @pytest.mark.parametrize("service", ["s3", "foo", "rekognition"])
