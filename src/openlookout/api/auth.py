@@ -28,6 +28,7 @@ from botocore.credentials import Credentials
 
 from openlookout.access import Caller
 from openlookout.private_paths import make_private_dir, restrict_to_owner
+from openlookout.regions import is_region_name
 
 if TYPE_CHECKING:
     from openlookout.config import Settings
@@ -263,11 +264,11 @@ class Authenticator:
                 "UNKNOWN_KEY",
                 f"The AWS Access Key Id {claim.access_key_id} you provided does not exist in our records.",
             )
-        if claim.region != self.region:
+        if not is_region_name(claim.region):
+            # Any AWS region is served (its resources are its own, docs/protocol.md "Regions").
             raise AuthError(
                 "MALFORMED",
-                f"Credential should be scoped to a valid region: the region '{claim.region}' is wrong; "
-                f"expecting '{self.region}'",
+                f"Credential should be scoped to a valid region: '{claim.region}' is not an AWS region name.",
             )
         self._check_time(claim, now or datetime.now(UTC))
 

@@ -24,6 +24,7 @@ from openlookout.api.l4v_errors import error_response
 from openlookout.api.restjson import Router, SerializedResponse, parse_request, serialize_output
 from openlookout.api.shapes.lookoutvision import SERVICE, SERVICE_NAME
 from openlookout.api.validation import Violation, validate_input, violations_error
+from openlookout.regions import serving_region
 
 ROUTER = Router(SERVICE)
 CLIENT_TOKEN_HEADER = "x-amzn-client-token"
@@ -70,7 +71,8 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
         kwargs = {snake_case(name): value for name, value in params.items()}
         method_impl = getattr(ctx.lookoutvision, snake_case(operation.name))
         add_caller(method_impl, kwargs, ctx.authenticator.caller(principal))
-        result = await run_in_threadpool(method_impl, **kwargs)
+        with serving_region(principal.region):  # copied into the worker thread's context
+            result = await run_in_threadpool(method_impl, **kwargs)
         status = operation.http.get("responseCode", 200)
         serialized = serialize_output(operation.output_shape, result or {}, status)
     except Exception as exc:

@@ -23,6 +23,7 @@ from openlookout.api.jsonrpc import CONTENT_TYPE, parse_body, serialize_body, sp
 from openlookout.api.lookoutvision import add_caller, snake_case
 from openlookout.api.shapes.rekognition import SERVICE, SERVICE_NAME, TARGET_PREFIX
 from openlookout.api.validation import validate_input
+from openlookout.regions import serving_region
 
 # Creating a resource with Tags needs the tagging permission too, as in AWS IAM.
 _TAGGING_CREATES = frozenset({"CreateProject", "CreateDataset", "CreateProjectVersion", "CopyProjectVersion"})
@@ -84,7 +85,8 @@ async def handle_rekognition(request: Request, ctx: AppContext) -> Response:
             raise UnknownTargetError("Rekognition Custom Labels is not enabled on this server.")
         method = getattr(ctx.rekognition, snake_case(operation_name))
         add_caller(method, kwargs, ctx.authenticator.caller(principal))
-        result = await run_in_threadpool(method, **kwargs)
+        with serving_region(principal.region):  # copied into the worker thread's context
+            result = await run_in_threadpool(method, **kwargs)
         status, payload = 200, serialize_body(operation.output_shape, result or {})
     except Exception as exc:
         status, payload = error_body(exc, request_id, operation_name)

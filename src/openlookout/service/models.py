@@ -314,7 +314,7 @@ def create_model(
         model = Model(
             project_id=project.id,
             version=version,
-            arn=model_arn(settings.region, settings.account_id, project.name, version),
+            arn=model_arn(project.region, settings.account_id, project.name, version),
             status=TRAINING,
             status_message=TRAINING_MESSAGE,
             description=description,
