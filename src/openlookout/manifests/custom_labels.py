@@ -122,9 +122,10 @@ def validate_line(text: str, index: int) -> ValidatedLine:
         return result
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
+        reason = exc if isinstance(exc, json.JSONDecodeError) else "it is nested too deeply"
         result = ValidatedLine(index, None)
-        result.line_errors.append(_error("ERROR_INVALID_JSON_LINE", f"The line is not valid JSON: {exc}"))
+        result.line_errors.append(_error("ERROR_INVALID_JSON_LINE", f"The line is not valid JSON: {reason}"))
         return result
     if not isinstance(document, dict):
         result = ValidatedLine(index, None)

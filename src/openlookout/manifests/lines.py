@@ -131,6 +131,8 @@ def _load_object(text: str, line_no: int) -> dict[str, Any]:
         raise ManifestError(
             line_no, f"The line is not valid JSON ({exc.msg} at column {exc.colno})."
         ) from None
+    except RecursionError:
+        raise ManifestError(line_no, "The line is not valid JSON (it is nested too deeply).") from None
     if not isinstance(obj, dict):
         raise ManifestError(line_no, "The line must be a JSON object.")
     return obj

@@ -8,11 +8,8 @@ so a failure or a crash and re-run never leaves a half-written dataset.
 
 from __future__ import annotations
 
-import io
 import json
 from concurrent.futures import ThreadPoolExecutor
-
-from PIL import Image, UnidentifiedImageError
 
 from openlookout.access import S3LocationDenied, caller_blobs
 from openlookout.blobs.base import BlobError, BlobStore
@@ -24,6 +21,7 @@ from openlookout.manifests.custom_labels import (
     check_content_rules,
     check_manifest_file,
 )
+from openlookout.manifests.images import declared_size, sniff_format
 from openlookout.service.custom_labels import entries
 from openlookout.service.custom_labels.datasets import (
     CREATE_COMPLETE,
@@ -59,13 +57,14 @@ def image_problem(blobs: BlobStore, source_ref: str) -> str | None:
         ) from None
     except BlobError:
         return f"The image {source_ref} does not exist or cannot be read."
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            fmt, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, OSError):
+    # From the header alone, however large a size it claims (nothing is decoded here).
+    fmt = sniff_format(data)
+    if fmt is None:
         return f"The image {source_ref} is not a PNG or JPEG file."
-    if fmt not in ("PNG", "JPEG"):
-        return f"The image {source_ref} is {fmt}; only PNG and JPEG are supported."
+    size = declared_size(data, fmt)
+    if size is None:
+        return f"The image {source_ref} could not be read; the file is corrupt."
+    width, height = size
     if not (MIN_IMAGE_SIDE <= width <= MAX_IMAGE_SIDE and MIN_IMAGE_SIDE <= height <= MAX_IMAGE_SIDE):
         return f"The image {source_ref} is {width}x{height}; each side must be 64 to 4096 pixels."
     if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
