@@ -43,3 +43,23 @@ def test_string_label_numbers_import(lv: Any, s3: Any) -> None:
     entries = lv.list_dataset_entries(ProjectName="csv-to-manifest", DatasetType="train")["DatasetEntries"]
     # Stored normalised: the number agrees with class-name and is a JSON number.
     assert sorted(json.loads(e)["anomaly-label"] for e in entries) == [0, 0, 0, 0, 1, 1]
+
+
+def test_manifest_past_the_image_limit_stops_at_that_line(lv: Any, s3: Any) -> None:
+    """issue 12 #8: the import reads the manifest as a stream and fails at line 16,001."""
+    line = manifest_line(BUCKET, "images/{n}.png", anomaly=False)
+    body = "\n".join(line.replace("{n}", str(n)) for n in range(20_000)) + "\n"
+    s3.put_object(Bucket=BUCKET, Key="too-many.manifest", Body=body.encode())
+    lv.create_project(ProjectName="too-many-lines")
+    source = {"GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Key": "too-many.manifest"}}}
+    lv.create_dataset(ProjectName="too-many-lines", DatasetType="train", DatasetSource=source)
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        description = lv.describe_dataset(ProjectName="too-many-lines", DatasetType="train")
+        description = description["DatasetDescription"]
+        if description["Status"] != "CREATE_IN_PROGRESS" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert description["Status"] == "CREATE_FAILED", description
+    assert description["StatusMessage"].startswith("Line 16001: "), description
+    assert "at most 16000 images" in description["StatusMessage"]
