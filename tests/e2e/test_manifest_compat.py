@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from .synthetic import manifest_line, png
+from .test_dataset_failures import wait_dataset
 
 BUCKET = "csv-to-manifest"
-TIMEOUT_S = 120
 
 
 def csv_to_manifest_line(key: str, anomaly: bool) -> str:
@@ -31,13 +30,7 @@ def test_string_label_numbers_import(lv: Any, s3: Any) -> None:
     lv.create_project(ProjectName="csv-to-manifest")
     source = {"GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Key": "train.manifest"}}}
     lv.create_dataset(ProjectName="csv-to-manifest", DatasetType="train", DatasetSource=source)
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        description = lv.describe_dataset(ProjectName="csv-to-manifest", DatasetType="train")
-        description = description["DatasetDescription"]
-        if description["Status"] != "CREATE_IN_PROGRESS" or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    description = wait_dataset(lv, "csv-to-manifest", {"CREATE_IN_PROGRESS"})
     assert description["Status"] == "CREATE_COMPLETE", description
     assert description["ImageStats"] == {"Total": 6, "Labeled": 6, "Normal": 4, "Anomaly": 2}
     entries = lv.list_dataset_entries(ProjectName="csv-to-manifest", DatasetType="train")["DatasetEntries"]
@@ -53,13 +46,7 @@ def test_manifest_past_the_image_limit_stops_at_that_line(lv: Any, s3: Any) -> N
     lv.create_project(ProjectName="too-many-lines")
     source = {"GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Key": "too-many.manifest"}}}
     lv.create_dataset(ProjectName="too-many-lines", DatasetType="train", DatasetSource=source)
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        description = lv.describe_dataset(ProjectName="too-many-lines", DatasetType="train")
-        description = description["DatasetDescription"]
-        if description["Status"] != "CREATE_IN_PROGRESS" or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    description = wait_dataset(lv, "too-many-lines", {"CREATE_IN_PROGRESS"})
     assert description["Status"] == "CREATE_FAILED", description
     assert description["StatusMessage"].startswith("Line 16001: "), description
     assert "at most 16000 images" in description["StatusMessage"]

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from .clients.connect import lookoutvision_client
-from .test_s3_locations import rekognition
+from .test_custom_labels import rekognition
 
 OTHER = "eu-west-1"
 

@@ -14,25 +14,19 @@ from functools import partial
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from .clients.connect import NO_RETRIES, lookoutvision_client, session_for
+from .clients.connect import lookoutvision_client
 from .server import ServerProcess
 from .synthetic import manifest_line, png
+from .test_custom_labels import rekognition
+from .test_custom_labels import wait_dataset as wait_cl_dataset
+from .test_dataset_failures import wait_dataset
 
 BUCKET = "deputy-source"
 INTERNAL = "openlookout-internal"
 MISSING_KEY = "dataset-changes/no-such-project/train/0000.jsonl"
 TIMEOUT_S = 120
-
-
-def rekognition(config: dict[str, Any], role: str = "root") -> Any:
-    return session_for({**config, "data_path": None}, role).client(
-        "rekognition",
-        endpoint_url=config["endpoint"],
-        config=Config(retries=NO_RETRIES, connect_timeout=10, read_timeout=60),
-    )
 
 
 def error_of(call: Any) -> tuple[str, int, str]:
@@ -56,24 +50,6 @@ def cl_line(key: str, label: str) -> str:
         "job-name": "deputy",
     }
     return json.dumps({"source-ref": f"s3://{BUCKET}/{key}", "thing": 1, "thing-metadata": metadata})
-
-
-def wait_l4v(lv: Any, project: str) -> dict[str, Any]:
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        description = lv.describe_dataset(ProjectName=project, DatasetType="train")["DatasetDescription"]
-        if description["Status"] != "CREATE_IN_PROGRESS" or time.monotonic() > deadline:
-            return dict(description)
-        time.sleep(0.5)
-
-
-def wait_cl(client: Any, arn: str) -> dict[str, Any]:
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        description = client.describe_dataset(DatasetArn=arn)["DatasetDescription"]
-        if not description["Status"].endswith("IN_PROGRESS") or time.monotonic() > deadline:
-            return dict(description)
-        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +150,7 @@ def test_manifest_images_in_the_internal_bucket_fail_the_import(
         lv.create_project(ProjectName=project)
         manifest = {"GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Key": key}}}
         lv.create_dataset(ProjectName=project, DatasetType="train", DatasetSource=manifest)
-        description = wait_l4v(lv, project)
+        description = wait_dataset(lv, project, {"CREATE_IN_PROGRESS"})
         assert description["Status"] == "CREATE_FAILED", description
         assert description["ImageStats"]["Total"] == 0
         messages.append(description["StatusMessage"])
@@ -187,7 +163,7 @@ def test_fully_allowed_key_still_imports(lv: Any, source: dict[str, str]) -> Non
     lv.create_project(ProjectName="deputy-allowed")
     manifest = {"GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Key": "l4v.manifest"}}}
     lv.create_dataset(ProjectName="deputy-allowed", DatasetType="train", DatasetSource=manifest)
-    description = wait_l4v(lv, "deputy-allowed")
+    description = wait_dataset(lv, "deputy-allowed", {"CREATE_IN_PROGRESS"})
     assert description["Status"] == "CREATE_COMPLETE", description
     assert description["ImageStats"]["Total"] == 8
 
@@ -266,7 +242,7 @@ def test_cl_images_in_the_internal_bucket_fail_the_import(
     s3.put_object(Bucket=BUCKET, Key="cl-internal.manifest", Body=("\n".join(lines) + "\n").encode())
     manifest = {"GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Name": "cl-internal.manifest"}}}
     dataset = client.create_dataset(ProjectArn=arn, DatasetType="TRAIN", DatasetSource=manifest)["DatasetArn"]
-    description = wait_cl(client, dataset)
+    description = wait_cl_dataset(client, dataset)
     assert description["Status"] == "CREATE_FAILED", description
     assert description["StatusMessage"].startswith("ERROR_INVALID_PERMISSIONS_IMAGES_S3_BUCKET"), description
 
@@ -276,7 +252,7 @@ def test_cl_fully_allowed_key_still_imports(config: dict[str, Any], source: dict
     arn = client.create_project(ProjectName="deputy-cl-allowed")["ProjectArn"]
     manifest = {"GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Name": "cl.manifest"}}}
     dataset = client.create_dataset(ProjectArn=arn, DatasetType="TRAIN", DatasetSource=manifest)["DatasetArn"]
-    description = wait_cl(client, dataset)
+    description = wait_cl_dataset(client, dataset)
     assert description["Status"] == "CREATE_COMPLETE", description
     assert description["DatasetStats"]["TotalEntries"] == 8
 
@@ -304,14 +280,8 @@ def test_update_entries_naming_internal_images_roll_back(lv: Any, source: dict[s
     lv.create_dataset(ProjectName="deputy-update", DatasetType="train")  # empty: no bucket fixed yet
     changes = manifest_line(INTERNAL, source["internal_key"], anomaly=False) + "\n"
     lv.update_dataset_entries(ProjectName="deputy-update", DatasetType="train", Changes=changes.encode())
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        description = lv.describe_dataset(ProjectName="deputy-update", DatasetType="train")[
-            "DatasetDescription"
-        ]
-        if description["Status"] != "UPDATE_IN_PROGRESS" or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    busy = {"UPDATE_IN_PROGRESS", "UPDATE_FAILED_ROLLBACK_IN_PROGRESS"}
+    description = wait_dataset(lv, "deputy-update", busy)
     assert description["Status"] == "UPDATE_FAILED_ROLLBACK_COMPLETE", description
     assert "not authorized to perform: s3:GetObject" in description["StatusMessage"]
     assert description["ImageStats"]["Total"] == 0
