@@ -190,6 +190,17 @@ def test_cl_key_without_s3_rights(config: dict[str, Any], source: dict[str, str]
     code, status, message = error_of(version)
     assert (code, status) == ("AccessDeniedException", 400)
     assert "s3:PutObject" in message
+    copy = partial(
+        rek_only.copy_project_version,
+        SourceProjectArn=arn,
+        SourceProjectVersionArn=f"{arn.rsplit('/', 1)[0]}/version/v0/1",
+        DestinationProjectArn=arn,
+        VersionName="copy",
+        OutputConfig={"S3Bucket": BUCKET, "S3KeyPrefix": "copies/"},
+    )
+    code, status, message = error_of(copy)
+    assert (code, status) == ("AccessDeniedException", 400)
+    assert f"s3:PutObject on resource: arn:aws:s3:::{BUCKET}/copies/" in message
     image = {"S3Object": {"Bucket": BUCKET, "Name": "images/00.png"}}
     detect = partial(rek_only.detect_custom_labels, ProjectVersionArn=f"{arn.rsplit('/', 1)[0]}/version/v1/1")
     code, status, message = error_of(lambda: detect(Image=image))
