@@ -53,11 +53,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from openlookout.api.app import create_app
     from openlookout.api.auth import CredentialStore
+    from openlookout.private_paths import make_private_dir
 
     settings = _settings(
         args, host=args.host, port=args.port, policy_file=args.policy_file, database_url=args.database_url
     )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)
     access_key_id, secret = CredentialStore.load(settings).root
     _print_banner(settings, access_key_id, secret)
     # uvicorn turns SIGTERM/SIGINT into a graceful shutdown: in-flight requests

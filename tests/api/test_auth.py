@@ -193,12 +193,16 @@ def test_missing_and_malformed_authorization(authenticator: Authenticator) -> No
     assert caught.value.kind == "MALFORMED"
 
 
-def test_wrong_region_is_malformed(authenticator: Authenticator) -> None:
-    args = wire("lookoutvision", "GET", ENDPOINT + "/2020-11-20/projects", region="eu-west-1")
+def test_any_aws_region_is_served_and_others_are_malformed(authenticator: Authenticator) -> None:
+    # Every AWS region name is served (its resources are its own: docs/protocol.md "Regions").
+    for region in ("eu-west-1", "us-gov-west-1", "cn-northwest-1", "ap-southeast-3"):
+        args = wire("lookoutvision", "GET", ENDPOINT + "/2020-11-20/projects", region=region)
+        assert authenticator.authenticate(*args).region == region
+    args = wire("lookoutvision", "GET", ENDPOINT + "/2020-11-20/projects", region="moon-base")
     with pytest.raises(AuthError) as caught:
         authenticator.authenticate(*args)
     assert caught.value.kind == "MALFORMED"
-    assert "eu-west-1" in caught.value.message
+    assert "moon-base" in caught.value.message
 
 
 def test_allow_list_wildcards(authenticator: Authenticator) -> None:

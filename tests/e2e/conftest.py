@@ -23,9 +23,16 @@ from .paths import require_cookies
 from .server import REGION, ServerProcess
 
 ROOT_KEY = ("OLE2EROOTKEY00000001", "e2e-root-secret-0123456789abcdefghijklmn")
-# "denied" may use S3 only; "creator" may create models but not tag them.
+# "denied" may use S3 only; "creator" may create models but not tag them; "l4v-only" and
+# "rekognition-only" may call every operation of their API but nothing of S3.
 RESTRICTED_KEYS: dict[str, tuple[str, str, list[str]]] = {
     "denied": ("OLE2EDENIEDKEY000001", "e2e-denied-secret-0123456789abcdefghij", ["s3:*"]),
+    "l4v-only": ("OLE2EL4VONLYKEY00001", "e2e-l4v-only-secret-0123456789abcdefgh", ["lookoutvision:*"]),
+    "rekognition-only": (
+        "OLE2EREKONLYKEY00001",
+        "e2e-rek-only-secret-0123456789abcdefghi",
+        ["rekognition:*"],
+    ),
     "creator": (
         "OLE2ECREATORKEY00001",
         "e2e-creator-secret-0123456789abcdefghi",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -41,6 +43,34 @@ def signed_list_projects_status(endpoint: str, access_key: str, secret_key: str)
         return int(error.code)
 
 
+def signed_request(
+    endpoint: str,
+    path: str,
+    key: tuple[str, str],
+    service: str = "lookoutvision",
+    region: str = REGION,
+    method: str = "GET",
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], Any]:
+    """A raw SigV4-signed request (any service and region in the scope): (status, headers, JSON)."""
+    url = f"{endpoint}{path}"
+    request = AWSRequest(method=method, url=url, data=body, headers=headers or {})
+    SigV4Auth(Credentials(*key), service, region).add_auth(request)
+    prepared = urllib.request.Request(
+        url, data=body or None, headers=dict(request.headers.items()), method=method
+    )
+    try:
+        with urllib.request.urlopen(prepared, timeout=60) as response:
+            return response.status, _lower(response.headers.items()), json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, _lower(error.headers.items()), json.loads(error.read() or b"{}")
+
+
+def _lower(items: Any) -> dict[str, str]:
+    return {name.lower(): value for name, value in items}
+
+
 @dataclass
 class ServerProcess:
     data_dir: Path
@@ -48,6 +78,8 @@ class ServerProcess:
     secret_key: str
     policy_file: Path | None = None
     port: int = field(default_factory=free_port)
+    # Process umask of the server (None: inherit); empty access_key: the server generates one.
+    umask: int | None = None
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -68,14 +100,36 @@ class ServerProcess:
 
     def start(self, ready_timeout_s: float = 90.0) -> None:
         env = dict(os.environ)
-        env.update(OPENLOOKOUT_ACCESS_KEY_ID=self.access_key, OPENLOOKOUT_SECRET_ACCESS_KEY=self.secret_key)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env.pop("OPENLOOKOUT_ACCESS_KEY_ID", None)
+        env.pop("OPENLOOKOUT_SECRET_ACCESS_KEY", None)
+        if self.access_key:
+            env.update(OPENLOOKOUT_ACCESS_KEY_ID=self.access_key)
+            env.update(OPENLOOKOUT_SECRET_ACCESS_KEY=self.secret_key)
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        if self.umask is None:
+            self.data_dir.mkdir(exist_ok=True)  # with a umask under test, the server creates it
         with self.log_path.open("ab") as log:
             # Own process group: stop() and crash tests reach the job workers too.
             self.process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                umask=-1 if self.umask is None else self.umask,
             )
+        if not self.access_key:
+            self._read_generated_key(ready_timeout_s)
         self.wait_ready(ready_timeout_s)
+
+    def _read_generated_key(self, timeout_s: float) -> None:
+        path = self.data_dir / "credentials.json"
+        deadline = time.monotonic() + timeout_s
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.2)  # written atomically (temp file + rename): complete once it exists
+        data = json.loads(path.read_text())
+        self.access_key, self.secret_key = data["access_key_id"], data["secret_access_key"]
 
     def wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +83,16 @@ def upload_small_dataset(s3: Any, bucket: str, prefix: str, n_normal: int, n_ano
     manifest_key = f"{prefix}train.manifest"
     s3.put_object(Bucket=bucket, Key=manifest_key, Body="\n".join(lines).encode() + b"\n")
     return SmallDataset(bucket, manifest_key, lines, n_normal, n_anomaly)
+
+
+def with_declared_size(data: bytes, width: int, height: int) -> bytes:
+    """A real PNG or JPEG whose header claims ``width`` x ``height`` (the pixel data stays small)."""
+    if data.startswith(b"\x89PNG"):
+        # IHDR is the first chunk: length(4) type(4) width(4) height(4) ...; its CRC covers type+data.
+        ihdr = bytearray(data[8 : 8 + 25])
+        ihdr[8:16] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+        crc = zlib.crc32(bytes(ihdr[4:21])).to_bytes(4, "big")
+        return data[:8] + bytes(ihdr[:21]) + crc + data[8 + 25 :]
+    # JPEG: the baseline SOF0 marker FFC0, length(2), precision(1), height(2), width(2).
+    at = data.index(b"\xff\xc0")
+    return data[: at + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + data[at + 9 :]

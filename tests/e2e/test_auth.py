@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import socket
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from .clients.connect import lookoutvision_client, s3_client
 from .old_clients import AwsCli
 from .paths import require_old_clients
+from .server import REGION, signed_request
 
 
 def with_key(config: dict[str, Any], access_key: str, secret: str) -> dict[str, Any]:
@@ -62,3 +68,47 @@ def test_awscli_reports_unknown_key(config: dict[str, Any], tmp_path: Path) -> N
     aws = AwsCli(with_key(config, "OLE2EUNKNOWNKEY00001", "whatever-secret"), tmp_path)
     failed = aws.run_failing("lookoutvision", "list-projects")
     assert "UnrecognizedClientException" in failed, failed
+
+
+@pytest.mark.parametrize("service", ["s3", "foo", "rekognition"])
+def test_l4v_requires_its_own_signing_service(config: dict[str, Any], service: str) -> None:
+    """issue 12 #3: a signature scoped to another service is refused, as S3 and Rekognition do."""
+    root = (config["keys"]["root"][0], config["keys"]["root"][1])
+    status, headers, body = signed_request(config["endpoint"], "/2020-11-20/projects", root, service)
+    assert status == 403, body
+    assert headers["x-amzn-errortype"].startswith("InvalidSignatureException")
+    assert f"signed for '{service}'" in body["message"]
+    assert signed_request(config["endpoint"], "/2020-11-20/projects", root)[0] == 200
+
+
+@pytest.mark.parametrize("wire_encoding", ["latin-1", "utf-8"])
+def test_non_ascii_client_token_is_a_validation_error(config: dict[str, Any], wire_encoding: str) -> None:
+    """issue 12 #10: 400 ValidationException, not 403, however the client encoded the header."""
+    token = "t\u00f6k\u00e9n-42"
+    url = f"{config['endpoint']}/2020-11-20/projects"
+    body = json.dumps({"ProjectName": "token-project"}).encode()
+    request = AWSRequest(
+        method="POST",
+        url=url,
+        data=body,
+        headers={"X-Amzn-Client-Token": token, "Content-Type": "application/json"},
+    )
+    SigV4Auth(Credentials(*config["keys"]["root"]), "lookoutvision", REGION).add_auth(request)
+    host, port = config["endpoint"].removeprefix("http://").split(":")
+    head = f"POST /2020-11-20/projects HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n"
+    head += f"Content-Length: {len(body)}\r\n"
+    raw = head.encode() + b"".join(
+        f"{name}: ".encode() + value.encode(wire_encoding) + b"\r\n"
+        for name, value in request.headers.items()
+    )
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(raw + b"\r\n" + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split()[1] == b"400", answer
+    assert b"x-amzn-errortype: validationexception" in rest.lower()
+    assert b"X-Amzn-Client-Token" in rest
+    lv = lookoutvision_client(config)
+    assert "token-project" not in [p["ProjectName"] for p in lv.list_projects()["Projects"]]

@@ -154,7 +154,8 @@ def cl_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     partner = {
         "access_key_id": PARTNER_KEY[0],
         "secret_access_key": PARTNER_KEY[1],
-        "allow": ["rekognition:*"],
+        # The copy's OutputConfig is written with the partner's own S3 rights (docs/security.md).
+        "allow": ["rekognition:*", "s3:PutObject"],
         "account": PARTNER_ACCOUNT,
     }
     policy.write_text(json.dumps({"keys": [partner]}))

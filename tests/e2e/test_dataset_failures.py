@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .synthetic import SIZE, encode, image_array, manifest_line, png
+from .synthetic import SIZE, encode, image_array, manifest_line, png, with_declared_size
 
 BUCKET = "bad-inputs"
 DATASET_TIMEOUT_S = 180
@@ -33,8 +33,11 @@ class BadInput:
     # Each group is a set of alternatives; every group must occur in StatusMessage (case-insensitive).
     mentions: tuple[tuple[str, ...], ...]
     broken_json: bool = False
+    raw_line: str | None = None  # the manifest line itself, when not a line naming ``key``
 
     def line(self) -> str:
+        if self.raw_line is not None:
+            return self.raw_line
         if self.broken_json:
             return manifest_line(BUCKET, self.key, anomaly=False)[:-12]  # cut mid-object
         return manifest_line(BUCKET, self.key, anomaly=False)
@@ -64,6 +67,26 @@ BAD_INPUTS = [
     ),
     BadInput(
         "not-an-image", "bad/notes.jpg", b"these are meeting notes, not a picture\n" * 20, (("notes.jpg",),)
+    ),
+    # issue 12 #9: headers claiming sizes no decoder should allocate, and a line nested 100,000 deep.
+    BadInput(
+        "png-claims-50000px",
+        "bad/huge.png",
+        with_declared_size(png(11), 50000, 50000),
+        (("huge.png",), ("50000x50000",), ("4096",)),
+    ),
+    BadInput(
+        "jpeg-claims-65500px",
+        "bad/huge.jpg",
+        with_declared_size(encode(image_array(12, anomaly=False), "JPEG"), 65500, 65500),
+        (("huge.jpg",), ("65500x65500",), ("4096",)),
+    ),
+    BadInput(
+        "line-nested-100000-deep",
+        "bad/none.png",
+        None,
+        (("line 3",), ("nested too deeply",)),
+        raw_line='{"source-ref": ' + "[" * 100_000 + "]" * 100_000 + "}",
     ),
 ]
 

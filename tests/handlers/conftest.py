@@ -39,7 +39,9 @@ class World:
 
     def add_project(self, name: str = PROJECT) -> int:
         with self.sessions.begin() as session:
-            project = Project(name=name, arn=f"arn:aws:lookoutvision:us-east-1:{ACCOUNT}:project/{name}")
+            project = Project(
+                region="us-east-1", name=name, arn=f"arn:aws:lookoutvision:us-east-1:{ACCOUNT}:project/{name}"
+            )
             session.add(project)
             session.flush()
             return project.id

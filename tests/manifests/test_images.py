@@ -166,3 +166,41 @@ def test_background_only_placeholder_mask_may_differ_in_size(cookies: Path) -> N
     data = (cookies / "manifests" / "dummy_anomaly_mask.png").read_bytes()
     mask = decode_mask(data, "s3://b/dummy.png", (576, 768), (ColorClass("BACKGROUND", "#ffffff"),))
     assert mask.classes_present == [] and mask.class_index.shape == (768, 576)
+
+
+def declaring(data: bytes, width: int, height: int) -> bytes:
+    """``data`` (PNG or baseline JPEG) with a header that claims ``width`` x ``height``."""
+    import zlib
+
+    if data.startswith(b"\x89PNG"):
+        ihdr = bytearray(data[8:29])
+        ihdr[8:16] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+        return data[:8] + bytes(ihdr) + zlib.crc32(bytes(ihdr[4:])).to_bytes(4, "big") + data[33:]
+    at = data.index(b"\xff\xc0")
+    return data[: at + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + data[at + 9 :]
+
+
+@pytest.mark.parametrize(("fmt", "side"), [("PNG", 50000), ("JPEG", 65500)])
+def test_huge_declared_sizes_are_the_size_rule_not_a_decode(fmt: str, side: int) -> None:
+    """issue 12 #9: beyond Pillow's decompression-bomb limit, still the documented 64-4096 rule."""
+    data = declaring(rgb(64, 64, fmt), side, side)
+    with pytest.raises(ImageError, match=rf"is {side}x{side} pixels; each side must be 64 to 4096"):
+        check_image(data, "s3://b/huge")
+
+
+def test_huge_mask_header_is_a_size_mismatch() -> None:
+    mask = declaring(rgb(64, 64, "PNG"), 50000, 50000)
+    with pytest.raises(ImageError, match="50000x50000 pixels but its image is 64x64"):
+        decode_mask(mask, "s3://b/mask.png", (64, 64), CRACKED)
+
+
+def test_custom_labels_huge_headers_are_line_problems(tmp_path: Path) -> None:
+    from openlookout.blobs.local import LocalBlobStore
+    from openlookout.service.custom_labels.dataset_job import image_problem
+
+    blobs = LocalBlobStore(tmp_path)
+    blobs.create_bucket("bucket")
+    blobs.put("bucket", "huge.png", declaring(rgb(64, 64, "PNG"), 50000, 50000))
+    blobs.put("bucket", "huge.jpg", declaring(rgb(64, 64, "JPEG"), 65500, 65500))
+    assert "50000x50000; each side must be 64 to 4096" in (image_problem(blobs, "s3://bucket/huge.png") or "")
+    assert "65500x65500; each side must be 64 to 4096" in (image_problem(blobs, "s3://bucket/huge.jpg") or "")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from openlookout.manifests import ManifestError, parse_line, parse_manifest
+from openlookout.manifests import ManifestError, normalised_json, parse_line, parse_manifest
 
 from .conftest import rewrite_to_bucket
 
@@ -78,6 +78,15 @@ def test_inverted_auto_label_numbers_are_ignored() -> None:
     assert (parsed.label_key, parsed.label) == ("auto-label", "normal")
 
 
+@pytest.mark.parametrize(("number", "class_name"), [("0", "anomaly"), ("1", "normal"), ("1.0", "anomaly")])
+def test_numeric_string_labels_are_decided_by_class_name(number: str, class_name: str) -> None:
+    """AWS's csv_to_manifest.py writes "anomaly-label": "0" (a string)."""
+    meta = {"class-name": class_name, "type": "groundtruth/image-classification", "human-annotated": "yes"}
+    parsed = parse_line(line(anomaly_label=number, anomaly_label_metadata=meta), 1)
+    assert parsed.label == class_name
+    assert json.loads(normalised_json(parsed))["anomaly-label"] == (1 if class_name == "anomaly" else 0)
+
+
 def test_any_attribute_name_is_the_label() -> None:
     text = line(anomaly_label=None, anomaly_label_metadata=None, **{"my_label": 0})
     obj = json.loads(text)
@@ -111,7 +120,8 @@ def test_line_without_label_is_unlabeled() -> None:
             line(anomaly_label_metadata={"class-name": "normal", "type": "t"}),
             "Line 3: 'anomaly-label-metadata' has no 'human-annotated'.",
         ),
-        (line(anomaly_label="1"), "Line 3: The label attribute 'anomaly-label' must be a number."),
+        (line(anomaly_label="one"), "Line 3: The label attribute 'anomaly-label' must be a number"),
+        (line(anomaly_label=True), "Line 3: The label attribute 'anomaly-label' must be a number"),
         (line(anomaly_label=None), "Line 3: 'anomaly-label-metadata' has no matching label attribute"),
         ('{"source-ref": "s3://b/k.jpg",', "Line 3: The line is not valid JSON"),
         ("[1, 2]", "Line 3: The line must be a JSON object."),

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from openlookout.access import SERVICE_CALLER
 from openlookout.blobs.local import LocalBlobStore
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError, QuotaExceededError
 from openlookout.service.lookoutvision import LookoutVisionService
@@ -30,7 +31,9 @@ def test_create_model_queues_training(service: LookoutVisionService) -> None:
     assert meta["Status"] == "TRAINING" and meta["StatusMessage"] == "The model is being trained."
     assert meta["Description"] == "first-try" and "Performance" not in meta
     [job] = jobs_of_kind(service.sessions, "train_model")
-    assert job.status == "QUEUED" and json.loads(job.payload) == {"model_id": job.model_id}
+    assert job.status == "QUEUED" and json.loads(job.payload)["model_id"] == job.model_id
+    # The job writes OutputConfig with the permissions of whoever called CreateModel.
+    assert json.loads(job.payload)["caller"] == SERVICE_CALLER.to_payload()
 
 
 def test_versions_count_up_and_are_never_reused(service: LookoutVisionService) -> None:

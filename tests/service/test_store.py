@@ -41,7 +41,9 @@ def test_concurrent_read_modify_write_transactions_serialise(tmp_path: Path) -> 
     settings = Settings(data_dir=tmp_path)
     sessions = open_database(settings)
     with write_session(sessions) as session:
-        session.add(Project(name="p", arn="arn", created_at=utcnow(), next_model_version=1))
+        session.add(
+            Project(region="us-east-1", name="p", arn="arn", created_at=utcnow(), next_model_version=1)
+        )
     errors: list[BaseException] = []
 
     def bump(times: int) -> None:

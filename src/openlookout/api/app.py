@@ -26,6 +26,7 @@ from openlookout.blobs.factory import create_blob_store
 from openlookout.config import Settings
 from openlookout.jobs.runner import LocalJobRunner
 from openlookout.kms.keyring import Keyring
+from openlookout.private_paths import make_private_dir
 from openlookout.service.custom_labels.facade import CustomLabelsService
 from openlookout.service.lookoutvision import LookoutVisionService
 from openlookout.store.db import open_database
@@ -38,7 +39,7 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 def build_context(settings: Settings) -> tuple[AppContext, LocalJobRunner]:
     """Wire the configured implementations behind each seam."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)
     sessions = open_database(settings)
     blobs = create_blob_store(settings)
     keyring = Keyring(settings.keyring_path, settings.region, settings.account_id)

@@ -7,7 +7,6 @@ one the clients use; we never re-implement the canonicalisation rules.
 
 from __future__ import annotations
 
-import fnmatch
 import hmac
 import json
 import os
@@ -27,7 +26,9 @@ from botocore.auth import EMPTY_SHA256_HASH, SIGV4_TIMESTAMP, UNSIGNED_PAYLOAD, 
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from openlookout.errors import AccessDeniedError
+from openlookout.access import Caller
+from openlookout.private_paths import make_private_dir, restrict_to_owner
+from openlookout.regions import is_region_name
 
 if TYPE_CHECKING:
     from openlookout.config import Settings
@@ -76,6 +77,16 @@ class AccessKey:
     account: str | None = None
 
 
+def require_service(principal: Principal, service: str) -> None:
+    """The credential scope must name the API's signing service, as AWS requires."""
+    if principal.service != service:
+        raise AuthError(
+            "MALFORMED",
+            f"Credential should be scoped to correct service: '{service}'. "
+            f"The request was signed for '{principal.service}'.",
+        )
+
+
 def generate_key_pair() -> tuple[str, str]:
     """A random AKIA-style 20-character key id and 40-character secret."""
     id_alphabet = string.ascii_uppercase + string.digits
@@ -87,7 +98,7 @@ def generate_key_pair() -> tuple[str, str]:
 
 def _write_private_json(path: Path, payload: object) -> None:
     """Write JSON readable only by the owner, atomically (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -147,6 +158,7 @@ def _load_root_key(credentials_path: Path) -> tuple[AccessKey, bool]:
             raise ValueError(f"Set both {ROOT_KEY_ENV} and {ROOT_SECRET_ENV}, or neither.")
         return AccessKey(env_id, env_secret), False
     if credentials_path.exists():
+        restrict_to_owner(credentials_path)  # a hand-written file may have been left readable
         data = json.loads(credentials_path.read_text(encoding="utf-8"))
         return AccessKey(data["access_key_id"], data["secret_access_key"]), False
     key_id, secret = generate_key_pair()
@@ -252,11 +264,11 @@ class Authenticator:
                 "UNKNOWN_KEY",
                 f"The AWS Access Key Id {claim.access_key_id} you provided does not exist in our records.",
             )
-        if claim.region != self.region:
+        if not is_region_name(claim.region):
+            # Any AWS region is served (its resources are its own, docs/protocol.md "Regions").
             raise AuthError(
                 "MALFORMED",
-                f"Credential should be scoped to a valid region: the region '{claim.region}' is wrong; "
-                f"expecting '{self.region}'",
+                f"Credential should be scoped to a valid region: '{claim.region}' is not an AWS region name.",
             )
         self._check_time(claim, now or datetime.now(UTC))
 
@@ -314,12 +326,13 @@ class Authenticator:
                 raise AuthError("BAD_SIGNATURE", "A chunk signature does not match the chunk's data.")
             previous = given
 
+    def caller(self, principal: Principal) -> Caller:
+        """The verified key with its permissions, as the service layer checks them."""
+        allowed = () if principal.is_root else self.credentials.allowed_actions(principal.access_key_id)
+        return Caller(principal.access_key_id, principal.is_root, allowed)
+
     def authorize(self, principal: Principal, action: str) -> None:
-        if principal.is_root:
-            return
-        allowed = self.credentials.allowed_actions(principal.access_key_id)
-        if not any(fnmatch.fnmatchcase(action, pattern) for pattern in allowed):
-            raise AccessDeniedError(f"User: {principal.access_key_id} is not authorized to perform: {action}")
+        self.caller(principal).require(action)
 
     def _check_time(self, claim: _SignedRequest, now: datetime) -> None:
         try:

@@ -16,7 +16,14 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-from openlookout.api.validation import Violation, child_path, item_path, top_level_path, violations_error
+from openlookout.api.validation import (
+    Violation,
+    child_path,
+    item_path,
+    load_json_body,
+    top_level_path,
+    violations_error,
+)
 from openlookout.errors import InvalidInputError
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -32,10 +39,7 @@ def parse_body(shape: StructureShape | None, body: bytes) -> dict[str, Any]:
     """Input parameters from a JSON 1.1 body; an empty body is an empty object (as AWS allows)."""
     if not body.strip():
         return {}
-    try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInputError(f"Could not parse request body into JSON: {exc}") from None
+    document = load_json_body(body)
     if not isinstance(document, dict):
         raise InvalidInputError("The request body must be a JSON object.")
     if shape is None:

@@ -6,25 +6,45 @@ worker thread → serialise. Every response carries a fresh ``x-amzn-RequestId``
 
 from __future__ import annotations
 
+import inspect
 import re
 import uuid
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openlookout.access import Caller
+from openlookout.api.auth import require_service
 from openlookout.api.context import AppContext
 from openlookout.api.l4v_errors import error_response
 from openlookout.api.restjson import Router, SerializedResponse, parse_request, serialize_output
 from openlookout.api.shapes.lookoutvision import SERVICE, SERVICE_NAME
-from openlookout.api.validation import validate_input
+from openlookout.api.validation import Violation, validate_input, violations_error
+from openlookout.regions import serving_region
 
 ROUTER = Router(SERVICE)
+CLIENT_TOKEN_HEADER = "x-amzn-client-token"
+CLIENT_TOKEN_PATTERN = SERVICE.shape_for("ClientToken").metadata["pattern"]
 
 
 def snake_case(name: str) -> str:
     """``ProjectName`` → ``project_name``; ``DetectAnomalies`` → ``detect_anomalies``."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+@cache
+def _takes_caller(method: Callable[..., Any]) -> bool:
+    return "caller" in inspect.signature(method).parameters
+
+
+def add_caller(method: Callable[..., Any], kwargs: dict[str, Any], caller: Caller) -> None:
+    """Operations that name S3 locations take ``caller``: they use them with its S3 permissions."""
+    if _takes_caller(getattr(method, "__func__", method)):
+        kwargs["caller"] = caller
 
 
 async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
@@ -36,7 +56,9 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
         raw_path = request.scope["raw_path"].decode()
         raw_query = request.scope["query_string"].decode()
         headers = {name.lower(): value for name, value in request.headers.items()}
+        _check_client_token_bytes(headers)
         principal = ctx.authenticator.authenticate(method, raw_path, raw_query, headers, body)
+        require_service(principal, SERVICE_NAME)
         operation, labels = ROUTER.match(method, raw_path)
         operation_name = operation.name
         ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:{operation.name}")
@@ -48,12 +70,26 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
         # DetectAnomalies' raw image arrives as body= and content_type= like any other member.
         kwargs = {snake_case(name): value for name, value in params.items()}
         method_impl = getattr(ctx.lookoutvision, snake_case(operation.name))
-        result = await run_in_threadpool(method_impl, **kwargs)
+        add_caller(method_impl, kwargs, ctx.authenticator.caller(principal))
+        with serving_region(principal.region):  # copied into the worker thread's context
+            result = await run_in_threadpool(method_impl, **kwargs)
         status = operation.http.get("responseCode", 200)
         serialized = serialize_output(operation.output_shape, result or {}, status)
     except Exception as exc:
         serialized = error_response(exc, request_id, operation_name)
     return _to_starlette(serialized, request_id)
+
+
+def _check_client_token_bytes(headers: dict[str, str]) -> None:
+    """A non-ASCII ClientToken is a validation error, found before the signature is checked.
+
+    HTTP carries header bytes without a declared encoding, so such a value cannot be signed
+    unambiguously; its pattern rules it out whatever the signature says.
+    """
+    token = headers.get(CLIENT_TOKEN_HEADER)
+    if token is not None and not token.isascii():
+        constraint = f"Member must satisfy regular expression pattern: {CLIENT_TOKEN_PATTERN}"
+        raise violations_error([Violation("X-Amzn-Client-Token", token, constraint)])
 
 
 def _to_starlette(serialized: SerializedResponse, request_id: str) -> Response:

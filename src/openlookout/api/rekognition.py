@@ -16,13 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openlookout.api.auth import AuthError
+from openlookout.api.auth import require_service
 from openlookout.api.cl_errors import UnknownTargetError, error_body
 from openlookout.api.context import AppContext
 from openlookout.api.jsonrpc import CONTENT_TYPE, parse_body, serialize_body, split_target
-from openlookout.api.lookoutvision import snake_case
+from openlookout.api.lookoutvision import add_caller, snake_case
 from openlookout.api.shapes.rekognition import SERVICE, SERVICE_NAME, TARGET_PREFIX
 from openlookout.api.validation import validate_input
+from openlookout.regions import serving_region
 
 # Creating a resource with Tags needs the tagging permission too, as in AWS IAM.
 _TAGGING_CREATES = frozenset({"CreateProject", "CreateDataset", "CreateProjectVersion", "CopyProjectVersion"})
@@ -67,12 +68,7 @@ async def handle_rekognition(request: Request, ctx: AppContext) -> Response:
             headers,
             body,
         )
-        if principal.service != SERVICE_NAME:
-            raise AuthError(
-                "MALFORMED",
-                f"Credential should be scoped to correct service: '{SERVICE_NAME}'. "
-                f"The request was signed for '{principal.service}'.",
-            )
+        require_service(principal, SERVICE_NAME)
         operation_name = resolve_operation(headers.get("x-amz-target", ""))
         operation = SERVICE.operation_model(operation_name)
         ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:{operation_name}")
@@ -88,7 +84,9 @@ async def handle_rekognition(request: Request, ctx: AppContext) -> Response:
         if ctx.rekognition is None:
             raise UnknownTargetError("Rekognition Custom Labels is not enabled on this server.")
         method = getattr(ctx.rekognition, snake_case(operation_name))
-        result = await run_in_threadpool(method, **kwargs)
+        add_caller(method, kwargs, ctx.authenticator.caller(principal))
+        with serving_region(principal.region):  # copied into the worker thread's context
+            result = await run_in_threadpool(method, **kwargs)
         status, payload = 200, serialize_body(operation.output_shape, result or {})
     except Exception as exc:
         status, payload = error_body(exc, request_id, operation_name)

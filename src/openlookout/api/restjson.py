@@ -20,7 +20,14 @@ from urllib.parse import parse_qsl, unquote
 
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
-from openlookout.api.validation import Violation, child_path, item_path, top_level_path, violations_error
+from openlookout.api.validation import (
+    Violation,
+    child_path,
+    item_path,
+    load_json_body,
+    top_level_path,
+    violations_error,
+)
 from openlookout.errors import InvalidInputError
 
 _LABEL = re.compile(r"^\{([A-Za-z0-9_]+)\}$")
@@ -141,10 +148,10 @@ def parse_request(
                 params[payload_name] = body
         elif body:
             params[payload_name] = _from_json(
-                payload, _load_json(body), top_level_path(payload_name, payload)
+                payload, load_json_body(body), top_level_path(payload_name, payload)
             )
     elif body_members and body:
-        document = _load_json(body)
+        document = load_json_body(body)
         if not isinstance(document, dict):
             raise InvalidInputError("Could not parse request body into JSON: the body must be a JSON object")
         for name, member in body_members.items():
@@ -159,13 +166,6 @@ def _query_values(raw_query: str) -> dict[str, list[str]]:
     for key, value in parse_qsl(raw_query, keep_blank_values=True):
         values.setdefault(key, []).append(value)
     return values
-
-
-def _load_json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInputError(f"Could not parse request body into JSON: {exc}") from None
 
 
 def _bad(value: object, path: str, constraint: str) -> InvalidInputError:

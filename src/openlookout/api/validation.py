@@ -12,6 +12,7 @@ and ``<n>.member`` for the n-th list item, counted from 1 (``tags.1.member.key``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,8 @@ from openlookout.errors import InvalidInputError
 
 # Longest value quoted back in a message: huge blobs or manifest lines would only bloat it.
 _MAX_QUOTED = 256
+# Values nested deeper are rendered as "..." (they are type errors anyway; no recursion limit).
+_MAX_RENDER_DEPTH = 8
 
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -61,7 +64,21 @@ def render_value(value: object) -> str:
     return f"'{text}'"
 
 
-def _plain(value: object) -> str:
+def load_json_body(body: bytes) -> Any:
+    """The request body as JSON; any undecodable body, however deeply nested, is a client error."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"Could not parse request body into JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidInputError(
+            "Could not parse request body into JSON: the document is nested too deeply."
+        ) from None
+
+
+def _plain(value: object, depth: int = 0) -> str:
+    if depth > _MAX_RENDER_DEPTH:
+        return "..."
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, bytes):
@@ -69,9 +86,9 @@ def _plain(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list):
-        return "[" + ", ".join(_plain(item) for item in value) + "]"
+        return "[" + ", ".join(_plain(item, depth + 1) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}={_plain(item)}" for key, item in value.items()) + "}"
+        return "{" + ", ".join(f"{key}={_plain(item, depth + 1)}" for key, item in value.items()) + "}"
     return str(value)
 
 

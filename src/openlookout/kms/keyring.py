@@ -28,6 +28,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from openlookout.private_paths import make_private_dir
+
 MAGIC = b"OLKMS"
 FORMAT_VERSION = 1
 _NONCE_BYTES = 12
@@ -227,7 +229,7 @@ class Keyring:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """Serialise read-modify-write cycles across processes."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)
         fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from openlookout.manifests.stream import LineTooLong, iter_lines
+
 CLASSIFICATION_TYPE = "groundtruth/image-classification"
 DETECTION_TYPE = "groundtruth/object-detection"
 IMAGE_LEVEL_LABELS = "IMAGE_LEVEL_LABELS"
@@ -122,9 +124,10 @@ def validate_line(text: str, index: int) -> ValidatedLine:
         return result
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
+        reason = exc if isinstance(exc, json.JSONDecodeError) else "it is nested too deeply"
         result = ValidatedLine(index, None)
-        result.line_errors.append(_error("ERROR_INVALID_JSON_LINE", f"The line is not valid JSON: {exc}"))
+        result.line_errors.append(_error("ERROR_INVALID_JSON_LINE", f"The line is not valid JSON: {reason}"))
         return result
     if not isinstance(document, dict):
         result = ValidatedLine(index, None)
@@ -504,15 +507,29 @@ def check_manifest_file(data: bytes) -> ManifestCheck:
         raise TerminalManifestError(
             "ERROR_MANIFEST_SIZE_TOO_LARGE", f"The manifest is {len(data)} bytes; the limit is 1 GB."
         )
-    texts = split_lines(data)
-    if not any(text.strip() for text in texts):
+    return check_manifest_lines(iter_lines([data]))
+
+
+def check_manifest_lines(raw_lines: Iterable[bytes]) -> ManifestCheck:
+    """Validate lines as they arrive; reading stops at the first line past the line limit."""
+    lines: list[ValidatedLine] = []
+    has_content = False
+    try:
+        for index, raw in enumerate(raw_lines):
+            if index == MAX_MANIFEST_LINES:
+                raise TerminalManifestError(
+                    "ERROR_TOO_MANY_RECORDS_IN_ERROR",
+                    f"The manifest has more than {MAX_MANIFEST_LINES} lines (line {index + 1}); "
+                    f"at most {MAX_MANIFEST_LINES} are allowed.",
+                )
+            text = raw.decode("utf-8", errors="replace").rstrip("\r")
+            has_content = has_content or bool(text.strip())
+            lines.append(validate_line(text, index))
+    except LineTooLong as exc:
+        raise TerminalManifestError("ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT", str(exc)) from None
+    if not has_content:
         raise TerminalManifestError("ERROR_EMPTY_MANIFEST", "The manifest has no JSON lines.")
-    if len(texts) > MAX_MANIFEST_LINES:
-        raise TerminalManifestError(
-            "ERROR_TOO_MANY_RECORDS_IN_ERROR",
-            f"The manifest has {len(texts)} lines; at most {MAX_MANIFEST_LINES} are allowed.",
-        )
-    return ManifestCheck([validate_line(text, index) for index, text in enumerate(texts)])
+    return ManifestCheck(lines)
 
 
 def check_content_rules(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 
 from openlookout.manifests.errors import ImageError
 from openlookout.manifests.limits import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, MIN_IMAGE_SIDE
@@ -48,6 +48,21 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def declared_size(data: bytes, fmt: str) -> tuple[int, int] | None:
+    """(width, height) the PNG/JPEG header declares, however large; None when it cannot be read.
+
+    The format's own parser reads only the header: ``Image.open`` would refuse a header that
+    claims more than Pillow's decompression-bomb limit before telling us its size.
+    """
+    parser = PngImagePlugin.PngImageFile if fmt == "PNG" else JpegImagePlugin.JpegImageFile
+    try:
+        with parser(io.BytesIO(data)) as img:
+            width, height = img.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+    return int(width), int(height)
+
+
 def check_image_size(size: int, ref: str) -> None:
     if size > MAX_IMAGE_BYTES:
         raise ImageError(
@@ -61,7 +76,7 @@ def check_image(data: bytes, ref: str) -> ImageInfo:
     fmt = sniff_format(data)
     if fmt is None:
         raise ImageError(ref, f"The image {ref} is not a PNG or JPEG file.")
-    width, height = _decode_fully(data, ref, "image")
+    width, height = _decode_fully(data, ref, "image", fmt)
     for side in (width, height):
         if not MIN_IMAGE_SIDE <= side <= MAX_IMAGE_SIDE:
             raise ImageError(
@@ -94,7 +109,7 @@ def decode_mask(data: bytes, ref: str, size: tuple[int, int], color_map: Sequenc
     for entry in color_map:
         if not entry.is_background and entry.class_name not in class_names:
             class_names.append(entry.class_name)
-    width, height = _decode_fully(data, ref, "mask")
+    width, height = _decode_fully(data, ref, "mask", "PNG")
     if (width, height) != tuple(size):
         if not class_names:
             # A map with only BACKGROUND paints nothing; the upstream sample attaches
@@ -124,17 +139,21 @@ def decode_mask(data: bytes, ref: str, size: tuple[int, int], color_map: Sequenc
 def _open(data: bytes, ref: str, what: str) -> Image.Image:
     try:
         return Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise ImageError(ref, f"The {what} {ref} could not be read; the file is corrupt.") from None
 
 
-def _decode_fully(data: bytes, ref: str, what: str) -> tuple[int, int]:
-    """Decode every pixel (a header alone does not catch truncated files); returns (w, h)."""
+def _decode_fully(data: bytes, ref: str, what: str, fmt: str) -> tuple[int, int]:
+    """Decode every pixel (a header alone does not catch truncated files); returns (w, h).
+
+    A header that declares a side over the limit is returned undecoded (the caller reports the
+    size rule), so a huge declared size is never allocated.
+    """
+    declared = declared_size(data, fmt)
+    if declared is not None and max(declared) > MAX_IMAGE_SIDE:
+        return declared
     with _open(data, ref, what) as img:
         width, height = img.size
-        # Check the sides before decoding so a huge declared size is never allocated.
-        if max(width, height) > MAX_IMAGE_SIDE:
-            return width, height
         try:
             img.load()
         except (OSError, ValueError, SyntaxError) as exc:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from openlookout.manifests.errors import ManifestError
 from openlookout.manifests.limits import MAX_ANOMALY_LABELS_PER_MASK
+from openlookout.manifests.stream import MAX_LINE_BYTES, LineTooLong, iter_lines
 
 SOURCE_REF = "source-ref"
 METADATA_SUFFIX = "-metadata"
@@ -80,18 +82,32 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 def parse_manifest(data: bytes) -> list[ManifestLine]:
     """Parse a whole manifest (JSON Lines, UTF-8); blank lines are skipped."""
+    return parse_manifest_lines(iter_lines([data]))
+
+
+def parse_manifest_lines(
+    raw_lines: Iterable[bytes], max_images: int | None = None, too_many: str = ""
+) -> list[ManifestLine]:
+    """Parse lines as they arrive (a UTF-8 BOM is tolerated); blank lines are skipped.
+
+    With ``max_images``, the first non-blank line past it raises ``ManifestError`` at once,
+    ``too_many`` saying which limit it is, so no more of the manifest is read.
+    """
     lines: list[ManifestLine] = []
-    for index, raw_line in enumerate(data.split(b"\n")):
-        line_no = index + 1
-        if index == 0 and raw_line.startswith(b"\xef\xbb\xbf"):
-            raw_line = raw_line[3:]  # tolerate a UTF-8 byte-order mark
-        try:
-            text = raw_line.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ManifestError(line_no, "The line is not valid UTF-8.") from None
-        if not text.strip():
-            continue
-        lines.append(parse_line(text, line_no))
+    line_no = 0
+    try:
+        for line_no, raw_line in enumerate(raw_lines, start=1):
+            try:
+                text = raw_line.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ManifestError(line_no, "The line is not valid UTF-8.") from None
+            if not text.strip():
+                continue
+            if max_images is not None and len(lines) == max_images:
+                raise ManifestError(line_no, f"This is image {max_images + 1}; {too_many}")
+            lines.append(parse_line(text, line_no))
+    except LineTooLong as exc:
+        raise ManifestError(exc.line_no, f"The line is longer than {MAX_LINE_BYTES} bytes.") from None
     return lines
 
 
@@ -131,6 +147,8 @@ def _load_object(text: str, line_no: int) -> dict[str, Any]:
         raise ManifestError(
             line_no, f"The line is not valid JSON ({exc.msg} at column {exc.colno})."
         ) from None
+    except RecursionError:
+        raise ManifestError(line_no, "The line is not valid JSON (it is nested too deeply).") from None
     if not isinstance(obj, dict):
         raise ManifestError(line_no, "The line must be a JSON object.")
     return obj
@@ -141,7 +159,13 @@ def _require_s3_uri(value: object, key: str, line_no: int) -> None:
         raise ManifestError(line_no, f"'{key}' must be an S3 URI like s3://bucket/key, got {value!r}.")
 
 
+# AWS's csv_to_manifest.py writes the label number as a string ("0"/"1"); class-name decides.
+_NUMERIC_STRING = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
 def _is_number(value: object) -> bool:
+    if isinstance(value, str):
+        return _NUMERIC_STRING.fullmatch(value) is not None
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -165,7 +189,9 @@ def _find_label(obj: dict[str, Any], line_no: int) -> tuple[str | None, str | No
         if key not in obj:
             raise ManifestError(line_no, f"'{meta_key}' has no matching label attribute '{key}'.")
         if not _is_number(obj[key]):
-            raise ManifestError(line_no, f"The label attribute '{key}' must be a number.")
+            raise ManifestError(
+                line_no, f"The label attribute '{key}' must be a number (or a numeric string such as \"1\")."
+            )
         found.append(key)
     if not found:
         return None, None

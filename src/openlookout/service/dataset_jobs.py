@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from openlookout.access import caller_blobs
 from openlookout.blobs.base import BlobError, BlobStore, NoSuchBucket, NoSuchKey
 from openlookout.errors import InvalidInputError
 from openlookout.jobs.base import JobContext, JobFailed
@@ -30,10 +31,11 @@ from openlookout.manifests import (
     check_image_size,
     decode_mask,
     normalised_json,
-    parse_manifest,
     split_s3_uri,
 )
-from openlookout.manifests.limits import MAX_MANIFEST_BYTES
+from openlookout.manifests.limits import MAX_MANIFEST_BYTES, max_images
+from openlookout.manifests.lines import parse_manifest_lines
+from openlookout.manifests.stream import iter_lines
 from openlookout.manifests.validate import (
     check_image_count,
     check_project_label_count,
@@ -82,14 +84,15 @@ class ImportDatasetHandler:
         payload = json.loads(job.payload)
         dataset_id = int(payload["dataset_id"])
         bucket, key = payload["bucket"], payload["key"]
+        # The manifest and every image and mask it names are read with the caller's S3 permissions.
+        as_caller = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
         with _user_errors_as_job_failures():
             dataset_type, project_id = _dataset_identity(ctx, dataset_id)
-            data = read_manifest(ctx.blobs, bucket, key)
-            lines = parse_manifest(data)
+            lines = read_manifest(as_caller, bucket, key, dataset_type)
             check_unique_sources(lines)
             check_single_bucket(lines)
             check_image_count(len(lines), dataset_type, _is_segmentation(lines))
-            checked = fetch_and_check(ctx.blobs, lines)
+            checked = fetch_and_check(as_caller, lines)
             check_same_dimensions(_sizes(checked))
             with ctx.sessions() as session:
                 other_classes = _project_classes(session, project_id, exclude_dataset_id=dataset_id)
@@ -127,8 +130,7 @@ class UpdateDatasetHandler:
         key = payload.get("changes_key") or payload["changes_blob_key"]
         with _user_errors_as_job_failures():
             dataset_type, project_id = _dataset_identity(ctx, dataset_id)
-            data = _read_changes(ctx.blobs, bucket, key)
-            lines = parse_manifest(data)
+            lines = _read_changes(ctx.blobs, bucket, key, dataset_type)
             check_unique_sources(lines)
             with ctx.sessions() as session:
                 existing = _entries_by_source(session, dataset_id)
@@ -138,7 +140,7 @@ class UpdateDatasetHandler:
             kept = [entry for ref, entry in existing.items() if ref not in new_refs]
             segmentation = _is_segmentation(lines) or any(e.mask_ref for e in kept)
             check_image_count(len(kept) + len(lines), dataset_type, segmentation)
-            checked = fetch_and_check(ctx.blobs, lines)
+            checked = fetch_and_check(caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload), lines)
             kept_sizes = [(e.source_ref, e.width, e.height) for e in kept]
             check_same_dimensions([*kept_sizes, *_sizes(checked)])
             kept_classes = {name for e in kept for name in json.loads(e.anomaly_classes)}
@@ -166,13 +168,24 @@ class UpdateDatasetHandler:
                 _set_status(dataset, "UPDATE_FAILED_ROLLBACK_COMPLETE", message, utcnow())
 
 
-def read_manifest(blobs: BlobStore, bucket: str, key: str) -> bytes:
+def _parse_stream(blobs: BlobStore, bucket: str, key: str, dataset_type: str) -> list[ManifestLine]:
+    """The lines, read chunk by chunk; reading stops at the first line past the image limit.
+
+    The larger (classification) limit bounds the stream; ``check_image_count`` then applies
+    the exact limit once the kind of dataset is known.
+    """
+    limit = max_images(dataset_type, segmentation=False)
+    too_many = f"a {dataset_type} dataset may have at most {limit} images."
+    return parse_manifest_lines(iter_lines(blobs.iter_chunks(bucket, key)), limit, too_many)
+
+
+def read_manifest(blobs: BlobStore, bucket: str, key: str, dataset_type: str) -> list[ManifestLine]:
     uri = f"s3://{bucket}/{key}"
     try:
         info = blobs.head(bucket, key)
         if info.size > MAX_MANIFEST_BYTES:
             raise JobFailed(f"The manifest file {uri} is {info.size} bytes; the limit is 1 GB.")
-        return blobs.get(bucket, key)
+        return _parse_stream(blobs, bucket, key, dataset_type)
     except NoSuchBucket:
         raise JobFailed(
             f"The manifest file {uri} cannot be read: the bucket '{bucket}' does not exist."
@@ -240,9 +253,9 @@ def _check_line(blobs: BlobStore, line: ManifestLine) -> CheckedLine:
     return CheckedLine(line=line, width=info.width, height=info.height, classes_present=classes)
 
 
-def _read_changes(blobs: BlobStore, bucket: str, key: str) -> bytes:
+def _read_changes(blobs: BlobStore, bucket: str, key: str, dataset_type: str) -> list[ManifestLine]:
     try:
-        return blobs.get(bucket, key)
+        return _parse_stream(blobs, bucket, key, dataset_type)
     except BlobError:
         # The service stored this blob itself; losing it is an internal fault, not the user's.
         raise JobFailed("The changes for this update could not be found; send the update again.") from None

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from openlookout.access import Caller, CallerBlobStore
 from openlookout.blobs.base import BlobStore, BucketAlreadyExists
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
@@ -78,6 +79,7 @@ def _source_object(dataset_source: dict[str, Any]) -> dict[str, Any]:
 def create_dataset(
     sessions: sessionmaker[Session],
     runner: JobSubmitter,
+    s3: CallerBlobStore,
     project_name: str,
     dataset_type: str,
     dataset_source: dict[str, Any] | None,
@@ -85,6 +87,9 @@ def create_dataset(
 ) -> dict[str, Any]:
     check_dataset_type(dataset_type)
     s3_object = _source_object(dataset_source) if dataset_source is not None else None
+    if s3_object is not None:
+        # Before anything else: the same AccessDeniedException whether or not the object exists.
+        s3.check("s3:GetObject", s3_object["Bucket"], s3_object["Key"])
     queued: list[int] = []
 
     def create(session: Session) -> dict[str, Any]:
@@ -109,6 +114,8 @@ def create_dataset(
                 "bucket": s3_object["Bucket"],
                 "key": s3_object["Key"],
                 "version_id": s3_object.get("VersionId"),
+                # The import job reads the manifest and its images with these permissions.
+                "caller": s3.caller.to_payload(),
             }
             job = queue_job(session, "import_dataset", payload, project_id=project.id, dataset_id=dataset.id)
             queued.append(job.id)
@@ -206,6 +213,7 @@ def update_dataset_entries(
     settings: Settings,
     blobs: BlobStore,
     runner: JobSubmitter,
+    caller: Caller,
     project_name: str,
     dataset_type: str,
     changes: bytes,
@@ -240,7 +248,13 @@ def update_dataset_entries(
         # Same transaction as the job row: DescribeDataset right after this call shows the update.
         dataset.status, dataset.status_message = UPDATE_IN_PROGRESS, "Updating the dataset."
         dataset.updated_at = utcnow()
-        payload = {"dataset_id": dataset.id, "changes_bucket": bucket, "changes_key": key}
+        # The changes are the service's own blob; the images they name are read as the caller.
+        payload = {
+            "dataset_id": dataset.id,
+            "changes_bucket": bucket,
+            "changes_key": key,
+            "caller": caller.to_payload(),
+        }
         job = queue_job(session, "update_dataset", payload, project_id=project.id, dataset_id=dataset.id)
         queued.append(job.id)
         return {"Status": UPDATE_IN_PROGRESS}

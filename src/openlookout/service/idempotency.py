@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.errors import ConflictError
+from openlookout.regions import request_region
 from openlookout.store.db import write_session
 from openlookout.store.tables import ClientToken, utcnow
 
@@ -84,6 +85,10 @@ def scope_for(
     """The scope to protect, or None when the caller sent no token."""
     if token is None:
         return None
+    region = request_region()
+    if region is not None:
+        # A token belongs to one region: reused in another it can only conflict, never replay.
+        params = {**params, "(region)": region}
     return TokenScope(operation, token, params, resource_type, resource_id)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from openlookout.access import SERVICE_CALLER, Caller, CallerBlobStore
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
@@ -42,6 +43,10 @@ class LookoutVisionService:
         # The embedded default host spawns nothing until a model is started.
         self.hosting = hosting.ModelHosting(settings, sessions, blobs, host or LocalModelHost())
 
+    def as_caller(self, caller: Caller) -> CallerBlobStore:
+        """The blob store with ``caller``'s S3 permissions, for the S3 locations a request names."""
+        return CallerBlobStore(self.blobs, caller, self.settings.internal_bucket)
+
     # -- projects ---------------------------------------------------------------------------
 
     def create_project(self, project_name: str, client_token: str | None = None) -> Response:
@@ -64,9 +69,16 @@ class LookoutVisionService:
         dataset_type: str,
         dataset_source: dict[str, Any] | None = None,
         client_token: str | None = None,
+        caller: Caller = SERVICE_CALLER,
     ) -> Response:
         return datasets.create_dataset(
-            self.sessions, self.runner, project_name, dataset_type, dataset_source, client_token
+            self.sessions,
+            self.runner,
+            self.as_caller(caller),
+            project_name,
+            dataset_type,
+            dataset_source,
+            client_token,
         )
 
     def describe_dataset(self, project_name: str, dataset_type: str) -> Response:
@@ -103,13 +115,19 @@ class LookoutVisionService:
         )
 
     def update_dataset_entries(
-        self, project_name: str, dataset_type: str, changes: bytes, client_token: str | None = None
+        self,
+        project_name: str,
+        dataset_type: str,
+        changes: bytes,
+        client_token: str | None = None,
+        caller: Caller = SERVICE_CALLER,
     ) -> Response:
         return datasets.update_dataset_entries(
             self.sessions,
             self.settings,
             self.blobs,
             self.runner,
+            caller,
             project_name,
             dataset_type,
             changes,
@@ -126,11 +144,12 @@ class LookoutVisionService:
         client_token: str | None = None,
         kms_key_id: str | None = None,
         tags: list[dict[str, str]] | None = None,
+        caller: Caller = SERVICE_CALLER,
     ) -> Response:
         return models.create_model(
             self.sessions,
             self.settings,
-            self.blobs,
+            self.as_caller(caller),
             self.keyring,
             self.runner,
             project_name,
@@ -197,11 +216,12 @@ class LookoutVisionService:
         job_name: str | None = None,
         description: str | None = None,
         client_token: str | None = None,
+        caller: Caller = SERVICE_CALLER,
     ) -> Response:
         return packaging.start_model_packaging_job(
             self.sessions,
             self.settings,
-            self.blobs,
+            self.as_caller(caller),
             self.runner,
             project_name,
             model_version,

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from openlookout.access import CallerBlobStore
 from openlookout.blobs.base import BlobStore, NoSuchBucket
 from openlookout.config import Settings
 from openlookout.errors import (
@@ -264,7 +265,7 @@ def _check_kms_key(keyring: KeyResolver, kms_key_id: str) -> None:
 def create_model(
     sessions: sessionmaker[Session],
     settings: Settings,
-    blobs: BlobStore,
+    s3: CallerBlobStore,
     keyring: KeyResolver,
     runner: JobSubmitter,
     project_name: str,
@@ -275,6 +276,8 @@ def create_model(
     tags: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     bucket, prefix = _output_location(output_config)
+    # The evaluation files are written with the caller's S3 permissions; refuse before anything.
+    s3.check("s3:PutObject", bucket, prefix)
     wanted_tags = validate_tags(tags or [])
     params = {
         "ProjectName": project_name,
@@ -292,7 +295,7 @@ def create_model(
         check_training_data(session, project)
         if kms_key_id is not None:
             _check_kms_key(keyring, kms_key_id)
-        if not blobs.bucket_exists(bucket):
+        if not s3.bucket_exists(bucket):
             raise InvalidInputError(
                 f"The output bucket {bucket!r} does not exist.", field="OutputConfig.S3Location.Bucket"
             )
@@ -311,7 +314,7 @@ def create_model(
         model = Model(
             project_id=project.id,
             version=version,
-            arn=model_arn(settings.region, settings.account_id, project.name, version),
+            arn=model_arn(project.region, settings.account_id, project.name, version),
             status=TRAINING,
             status_message=TRAINING_MESSAGE,
             description=description,
@@ -325,7 +328,11 @@ def create_model(
         session.flush()
         put_tags(session, model.arn, wanted_tags)
         job = queue_job(
-            session, "train_model", {"model_id": model.id}, project_id=project.id, model_id=model.id
+            session,
+            "train_model",
+            {"model_id": model.id, "caller": s3.caller.to_payload()},
+            project_id=project.id,
+            model_id=model.id,
         )
         queued.append(job.id)
         return {"ModelMetadata": model_metadata(model)}

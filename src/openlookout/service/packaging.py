@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from openlookout.blobs.base import BlobStore
+from openlookout.access import CallerBlobStore, S3LocationDenied, caller_blobs
 from openlookout.blobs.transfer import download_prefix
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
@@ -130,7 +130,7 @@ def _check_packageable(model: Model, project_name: str) -> None:
 def start_model_packaging_job(
     sessions: sessionmaker[Session],
     settings: Settings,
-    blobs: BlobStore,
+    s3: CallerBlobStore,
     runner: JobSubmitter,
     project_name: str,
     model_version: str,
@@ -139,6 +139,10 @@ def start_model_packaging_job(
     description: str | None = None,
     client_token: str | None = None,
 ) -> dict[str, Any]:
+    # The package is written with the caller's S3 permissions: refused before anything else.
+    location = (configuration.get("Greengrass") or {}).get("S3OutputLocation") or {}
+    if isinstance(location.get("Bucket"), str):
+        s3.check("s3:PutObject", location["Bucket"], str(location.get("Prefix") or ""))
     params = {
         "ProjectName": project_name,
         "ModelVersion": model_version,
@@ -157,7 +161,7 @@ def start_model_packaging_job(
         _check_packageable(model, project_name)
         name = job_name or str(uuid.uuid4())
         _check_unused(session, project, name, target)
-        if not blobs.bucket_exists(target.bucket):
+        if not s3.bucket_exists(target.bucket):
             raise InvalidInputError(
                 f"The output bucket {target.bucket!r} does not exist; create it or choose another "
                 "S3OutputLocation.",
@@ -182,7 +186,8 @@ def start_model_packaging_job(
         )
         session.add(job)
         session.flush()
-        queued.append(queue_job(session, JOB_KIND, {"packaging_job_id": job.id}, project_id=project.id).id)
+        payload = {"packaging_job_id": job.id, "caller": s3.caller.to_payload()}
+        queued.append(queue_job(session, JOB_KIND, payload, project_id=project.id).id)
         return {"JobName": name}
 
     try:
@@ -260,7 +265,9 @@ class PackageModelHandler:
     kind = JOB_KIND
 
     def run(self, ctx: JobContext, job: Job) -> None:
-        job_id = int(json.loads(job.payload)["packaging_job_id"])
+        payload = json.loads(job.payload)
+        job_id = int(payload["packaging_job_id"])
+        output = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
         with ctx.sessions() as session:
             packaging = session.get(ModelPackagingJob, job_id)
             if packaging is None:
@@ -282,7 +289,11 @@ class PackageModelHandler:
             config = json.loads(packaging.configuration)["Greengrass"]
             name, version = packaging.component_name, packaging.component_version
         _set_status(ctx.sessions, job_id, RUNNING, MESSAGES[RUNNING])
-        if not ctx.blobs.bucket_exists(bucket):
+        try:
+            output.check("s3:PutObject", bucket, prefix)
+        except S3LocationDenied as denied:
+            raise JobFailed(f"The output location cannot be written: {denied.message}") from None
+        if not output.bucket_exists(bucket):
             raise JobFailed(f"The output bucket '{bucket}' no longer exists.")
         # The export pulls in torch: import it only in the worker that builds the package.
         from openlookout.export.package import ZIP_FILE, PackageSource, build_package
@@ -307,7 +318,7 @@ class PackageModelHandler:
             )
             for relative in files:
                 with (out_dir / relative).open("rb") as handle:
-                    ctx.blobs.put(bucket, prefix + relative.as_posix(), handle)
+                    output.put(bucket, prefix + relative.as_posix(), handle)
         _set_status(ctx.sessions, job_id, SUCCEEDED, MESSAGES[SUCCEEDED])
 
     def fail(self, ctx: JobContext, job: Job, message: str) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, NotFoundError
+from openlookout.regions import creation_region, request_region
 from openlookout.service import pagination
 from openlookout.service.arns import project_arn
 from openlookout.service.idempotency import run_once, scope_for
@@ -18,7 +19,7 @@ from openlookout.store.tables import Dataset, Model, Project, utcnow
 
 def get_project(session: Session, project_name: str, for_update: bool = False) -> Project:
     """The project, row-locked when ``for_update`` (PostgreSQL; SQLite already locks the database)."""
-    stmt = select(Project).where(Project.name == project_name)
+    stmt = in_request_region(select(Project).where(Project.name == project_name))
     if for_update:
         stmt = stmt.with_for_update()
     project = session.scalars(stmt).one_or_none()
@@ -27,6 +28,12 @@ def get_project(session: Session, project_name: str, for_update: bool = False) -
             f"The project {project_name} does not exist.", resource_type="PROJECT", resource_id=project_name
         )
     return project
+
+
+def in_request_region(stmt: Select[tuple[Project]]) -> Select[tuple[Project]]:
+    """Only the projects of the region the request was signed for (all of them outside a request)."""
+    region = request_region()
+    return stmt if region is None else stmt.where(Project.region == region)
 
 
 def project_metadata(project: Project) -> dict[str, Any]:
@@ -40,16 +47,20 @@ def project_metadata(project: Project) -> dict[str, Any]:
 def create_project(
     sessions: sessionmaker[Session], settings: Settings, project_name: str, client_token: str | None
 ) -> dict[str, Any]:
+    region = creation_region(settings.region)
+
     def create(session: Session) -> dict[str, Any]:
-        if session.scalars(select(Project.id).where(Project.name == project_name)).first() is not None:
+        taken = select(Project.id).where(Project.region == region, Project.name == project_name)
+        if session.scalars(taken).first() is not None:
             raise ConflictError(
                 f"A project named {project_name} already exists.",
                 resource_type="PROJECT",
                 resource_id=project_name,
             )
         project = Project(
+            region=region,
             name=project_name,
-            arn=project_arn(settings.region, settings.account_id, project_name),
+            arn=project_arn(region, settings.account_id, project_name),
             created_at=utcnow(),
             next_model_version=1,
         )
@@ -90,7 +101,7 @@ def list_projects(
     query: dict[str, Any] = {"op": "ListProjects"}
     after = pagination.decode_token(next_token, query)
     with sessions() as session:
-        stmt = select(Project).order_by(Project.name)
+        stmt = in_request_region(select(Project)).order_by(Project.name)
         if after is not None:
             stmt = stmt.where(Project.name > str(after))
         rows = session.scalars(stmt.limit(limit + 1)).all()

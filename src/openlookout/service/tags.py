@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.config import Settings
 from openlookout.errors import InvalidInputError, NotFoundError, QuotaExceededError
+from openlookout.regions import visible
 from openlookout.service.arns import ResourceArn, parse_resource_arn
 from openlookout.store.db import write_session
 from openlookout.store.tables import Model, Project, Tag
@@ -82,9 +83,12 @@ def _require_resource(session: Session, settings: Settings, arn: ResourceArn, ra
     missing = NotFoundError(
         f"The resource {raw_arn} does not exist.", resource_type=kind, resource_id=raw_arn
     )
-    if (arn.region, arn.account_id) != (settings.region, settings.account_id):
+    # Another region's resource does not exist for this request (docs/protocol.md, "Regions").
+    if arn.account_id != settings.account_id or not visible(raw_arn):
         raise missing
-    project = session.scalars(select(Project).where(Project.name == arn.project_name)).one_or_none()
+    project = session.scalars(
+        select(Project).where(Project.region == arn.region, Project.name == arn.project_name)
+    ).one_or_none()
     if project is None:
         raise missing
     if arn.model_version is not None:

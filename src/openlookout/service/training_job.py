@@ -24,6 +24,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openlookout.access import S3LocationDenied, caller_blobs
 from openlookout.blobs.base import BlobStore, BucketAlreadyExists
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.kms.keyring import UnknownKeyError
@@ -108,11 +109,18 @@ class TrainModelHandler:
     kind = "train_model"
 
     def run(self, ctx: JobContext, job: Job) -> None:
-        model_id = int(json.loads(job.payload)["model_id"])
+        payload = json.loads(job.payload)
+        model_id = int(payload["model_id"])
         plan = load_plan(ctx, model_id)
         check_same_size(plan.train + plan.test)
         check_minimums(plan)
-        require_output_bucket(ctx.blobs, plan.output_bucket)  # fail before, not after, a long training
+        # OutputConfig is written with the permissions CreateModel was called with.
+        output = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
+        try:
+            output.check("s3:PutObject", plan.output_bucket, plan.output_prefix)
+        except S3LocationDenied as denied:
+            raise JobFailed(f"The output location cannot be written: {denied.message}") from None
+        require_output_bucket(output, plan.output_bucket)  # fail before, not after, a long training
         class_names = segmentation_classes(plan.train, plan.test)
         internal = ctx.settings.internal_bucket
         _ensure_bucket(ctx.blobs, internal)
@@ -149,7 +157,7 @@ class TrainModelHandler:
             model_arn=plan.model_arn,
         )
         evaluated = [EvaluatedImage(line=e.line, created_at=e.created_at) for e in plan.test]
-        result_key, manifest_key = write_evaluation_files(ctx.blobs, target, result, evaluated, end, classes)
+        result_key, manifest_key = write_evaluation_files(output, target, result, evaluated, end, classes)
         with write_session(ctx.sessions) as session:
             model = session.get(Model, model_id)
             if model is None:

@@ -17,9 +17,11 @@ from openlookout.store.tables import Base, UTCDateTime, utcnow
 
 class CLProject(Base):
     __tablename__ = "cl_projects"
+    __table_args__ = (UniqueConstraint("region", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True, index=True)
+    region: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255), index=True)
     arn: Mapped[str] = mapped_column(String(2048), unique=True)
     feature: Mapped[str] = mapped_column(String(32))  # CUSTOM_LABELS (CONTENT_MODERATION refused)
     status: Mapped[str] = mapped_column(String(16))  # CREATING | CREATED | DELETING

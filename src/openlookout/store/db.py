@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.config import Settings
+from openlookout.private_paths import create_private_file, restrict_to_owner
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Connection execution option that turns the next BEGIN into BEGIN IMMEDIATE (SQLite only).
@@ -41,7 +42,11 @@ def create_database_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # SQLite gives the -wal and -shm files the database file's mode: create it 0600 first.
+        database = Path(parsed.database)
+        create_private_file(database)
+        for sidecar in ("-wal", "-shm"):
+            restrict_to_owner(database.with_name(database.name + sidecar))
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     _configure_sqlite(engine)
     return engine

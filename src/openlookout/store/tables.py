@@ -59,9 +59,12 @@ class Base(DeclarativeBase):
 
 class Project(Base):
     __tablename__ = "projects"
+    # A name is unique within the region the project was created in (docs/protocol.md).
+    __table_args__ = (UniqueConstraint("region", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True, index=True)
+    region: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255), index=True)
     arn: Mapped[str] = mapped_column(String(1011))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Versions are never reused, even after DeleteModel.

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from openlookout.access import caller_blobs
 from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.kms.keyring import InvalidCiphertextError, Keyring, UnknownKeyError
@@ -98,13 +99,16 @@ class CopyCustomLabelsVersionHandler:
     kind = COPY_JOB_KIND
 
     def run(self, ctx: JobContext, job: Job) -> None:
-        version_id = int(json.loads(job.payload)["version_id"])
+        payload = json.loads(job.payload)
+        version_id = int(payload["version_id"])
         plan = self._plan(ctx, version_id)
         if plan is None:
             return  # a re-run after the final commit
+        # The copy's OutputConfig is written with the permissions CopyProjectVersion was called with.
+        output = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
         keyring = ctx.keyring if ctx.keyring is not None else keyring_for(ctx.settings)
         _copy_model(ctx, keyring, plan)
-        results = _copy_outputs(ctx.blobs, plan)
+        results = _copy_outputs(ctx.blobs, output, plan)
         with write_session(ctx.sessions) as session:
             version = session.get(CLProjectVersion, version_id)
             if version is None or version.status != COPYING_IN_PROGRESS:
@@ -175,8 +179,12 @@ def _copy_model(ctx: JobContext, keyring: Keyring, plan: CopyPlan) -> None:
         raise JobFailed(f"The source model could not be decrypted: {exc}") from None
 
 
-def _copy_outputs(blobs: BlobStore, plan: CopyPlan) -> dict[str, Any]:
-    """Copy the output files and return the copy's results pointing at them."""
+def _copy_outputs(blobs: BlobStore, output: BlobStore, plan: CopyPlan) -> dict[str, Any]:
+    """Copy the output files and return the copy's results pointing at them.
+
+    The source's files are the service's own record of that version; the copies go to
+    ``output``, the store as the caller may write it.
+    """
     results = json.loads(json.dumps(plan.source_results))  # a deep copy to rewrite in place
     for s3_object in _output_objects(results):
         source_uri = f"s3://{s3_object['Bucket']}/{s3_object['Name']}"
@@ -191,7 +199,7 @@ def _copy_outputs(blobs: BlobStore, plan: CopyPlan) -> dict[str, Any]:
         if key == plan.copy.summary_key:
             data = _summary_for_copy(data, plan.copy.arn)
         try:
-            blobs.put(plan.copy.bucket, key, data, content_type="application/json")
+            output.put(plan.copy.bucket, key, data, content_type="application/json")
         except BlobError as exc:
             raise JobFailed(
                 f"ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET: Cannot write to s3://{plan.copy.bucket}/{key}: {exc}"

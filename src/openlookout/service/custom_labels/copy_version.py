@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from openlookout.access import CallerBlobStore
 from openlookout.errors import AccessDeniedError, ConflictError, InvalidInputError
 from openlookout.jobs.runner import JobSubmitter, queue_job
 from openlookout.service.custom_labels import tags
@@ -67,6 +68,7 @@ def _check_source(source: CLProjectVersion, source_project: CLProject) -> None:
 
 def copy_project_version(
     sessions: sessionmaker[Session],
+    s3: CallerBlobStore,
     runner: JobSubmitter,
     keyring: KeyResolver,
     server_account: str,
@@ -79,10 +81,12 @@ def copy_project_version(
     kms_key_id: str | None = None,
     caller_account: str | None = None,
 ) -> dict[str, Any]:
-    """``caller_account`` is the account of the caller's access key (None: the server's own)."""
+    """``caller_account`` is the account of the caller's access key (None: the server's own);
+    ``s3`` the store as the caller may use it: the copy's OutputConfig is written with it."""
     tags.checked_tags(tags_)
     if not output_config.get("S3Bucket"):
         raise InvalidInputError("OutputConfig.S3Bucket is required.", field="OutputConfig")
+    s3.check("s3:PutObject", output_config["S3Bucket"], output_config.get("S3KeyPrefix") or "")
     if kms_key_id is not None:
         check_kms_key(keyring, kms_key_id)
     in_use = ConflictError(
@@ -125,7 +129,7 @@ def copy_project_version(
         )
         session.add(copy)
         session.flush()
-        job = queue_job(session, COPY_JOB_KIND, {"version_id": copy.id})
+        job = queue_job(session, COPY_JOB_KIND, {"version_id": copy.id, "caller": s3.caller.to_payload()})
         tags.tag_at_creation(session, copy.arn, tags_)
         arn, job_id = copy.arn, job.id
     runner.submit(job_id)

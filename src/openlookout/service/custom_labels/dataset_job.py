@@ -8,21 +8,24 @@ so a failure or a crash and re-run never leaves a half-written dataset.
 
 from __future__ import annotations
 
-import io
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
-from PIL import Image, UnidentifiedImageError
-
+from openlookout.access import S3LocationDenied, caller_blobs
 from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.manifests.custom_labels import (
     MAX_MANIFEST_BYTES,
+    ManifestCheck,
     TerminalManifestError,
     ValidatedLine,
     check_content_rules,
-    check_manifest_file,
+    check_manifest_lines,
 )
+from openlookout.manifests.images import declared_size, sniff_format
+from openlookout.manifests.stream import iter_lines
 from openlookout.service.custom_labels import entries
 from openlookout.service.custom_labels.datasets import (
     CREATE_COMPLETE,
@@ -52,15 +55,20 @@ def image_problem(blobs: BlobStore, source_ref: str) -> str | None:
         if size > MAX_IMAGE_BYTES:
             return f"The image {source_ref} is {size} bytes; the limit is 15 MB."
         data = blobs.get(bucket, key)
+    except S3LocationDenied as denied:
+        raise TerminalManifestError(
+            "ERROR_INVALID_PERMISSIONS_IMAGES_S3_BUCKET", f"The image {source_ref} cannot be read: {denied}"
+        ) from None
     except BlobError:
         return f"The image {source_ref} does not exist or cannot be read."
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            fmt, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, OSError):
+    # From the header alone, however large a size it claims (nothing is decoded here).
+    fmt = sniff_format(data)
+    if fmt is None:
         return f"The image {source_ref} is not a PNG or JPEG file."
-    if fmt not in ("PNG", "JPEG"):
-        return f"The image {source_ref} is {fmt}; only PNG and JPEG are supported."
+    size = declared_size(data, fmt)
+    if size is None:
+        return f"The image {source_ref} could not be read; the file is corrupt."
+    width, height = size
     if not (MIN_IMAGE_SIDE <= width <= MAX_IMAGE_SIDE and MIN_IMAGE_SIDE <= height <= MAX_IMAGE_SIDE):
         return f"The image {source_ref} is {width}x{height}; each side must be 64 to 4096 pixels."
     if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
@@ -78,16 +86,29 @@ def check_images(blobs: BlobStore, lines: list[ValidatedLine]) -> None:
             line.add_line_error("ERROR_INVALID_IMAGE", problem)
 
 
-def read_manifest(blobs: BlobStore, bucket: str, key: str) -> bytes:
+@contextmanager
+def _readable_manifest(blobs: BlobStore, bucket: str, key: str) -> Iterator[None]:
+    """Refuse a manifest over 1 GB from its HEAD; an unreadable one fails the job with its code."""
     uri = f"s3://{bucket}/{key}"
     try:
         if blobs.head(bucket, key).size > MAX_MANIFEST_BYTES:
             raise JobFailed(f"ERROR_MANIFEST_SIZE_TOO_LARGE: The manifest {uri} is larger than 1 GB.")
-        return blobs.get(bucket, key)
+        yield
     except BlobError as exc:
         raise JobFailed(
             f"ERROR_MANIFEST_INACCESSIBLE_OR_UNSUPPORTED_FORMAT: The manifest {uri} cannot be read ({exc})."
         ) from None
+
+
+def read_manifest(blobs: BlobStore, bucket: str, key: str) -> bytes:
+    with _readable_manifest(blobs, bucket, key):
+        return blobs.get(bucket, key)
+
+
+def read_manifest_check(blobs: BlobStore, bucket: str, key: str) -> ManifestCheck:
+    """The validated lines, read chunk by chunk: memory is bounded by the line limit."""
+    with _readable_manifest(blobs, bucket, key):
+        return check_manifest_lines(iter_lines(blobs.iter_chunks(bucket, key)))
 
 
 class ImportCustomLabelsDatasetHandler:
@@ -102,10 +123,13 @@ class ImportCustomLabelsDatasetHandler:
                 raise JobFailed("The dataset no longer exists.")
             if not dataset.status.endswith("_IN_PROGRESS"):
                 return  # a re-run after the final commit: nothing left to do
-        data = read_manifest(ctx.blobs, payload["bucket"], payload["key"])
+        # A CreateDataset manifest and every image are read with the caller's S3 permissions;
+        # UpdateDatasetEntries' changes are the service's own blob in the internal bucket.
+        as_caller = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
+        reader = ctx.blobs if mode == "update" else as_caller
         try:
-            check = check_manifest_file(data)
-            check_images(ctx.blobs, check.lines)
+            check = read_manifest_check(reader, payload["bucket"], payload["key"])
+            check_images(as_caller, check.lines)
             prior: tuple[int, int, set[str]] = (0, 0, set())
             if mode == "update":
                 replaced = {line.source_ref for line in check.lines if line.source_ref}

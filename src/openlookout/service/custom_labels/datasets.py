@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from openlookout.access import Caller, CallerBlobStore, S3LocationDenied
 from openlookout.blobs.base import BlobError, BlobStore, BucketAlreadyExists
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError
@@ -61,9 +62,12 @@ def _manifest_object(source: dict[str, Any]) -> tuple[str, str]:
     return bucket, name
 
 
-def _check_readable(blobs: BlobStore, bucket: str, name: str) -> None:
+def check_readable(blobs: BlobStore, bucket: str, name: str) -> None:
+    """InvalidS3ObjectException unless the manifest exists and (as the caller) can be read."""
     try:
         blobs.head(bucket, name)
+    except S3LocationDenied as denied:
+        raise InvalidS3ObjectError(f"Unable to get object metadata from S3: {denied.message}") from None
     except BlobError:
         raise InvalidS3ObjectError(
             f"Unable to get object metadata from S3: s3://{bucket}/{name} does not exist or cannot be read."
@@ -72,7 +76,7 @@ def _check_readable(blobs: BlobStore, bucket: str, name: str) -> None:
 
 def create_dataset(
     sessions: sessionmaker[Session],
-    blobs: BlobStore,
+    s3: CallerBlobStore,
     runner: JobSubmitter,
     project_arn: str,
     dataset_type: str,
@@ -86,7 +90,7 @@ def create_dataset(
         )
     manifest = _manifest_object(source) if source.get("GroundTruthManifest") else None
     if manifest is not None:
-        _check_readable(blobs, *manifest)
+        check_readable(s3, *manifest)
     tags.checked_tags(tag_map)
     queued: list[int] = []
     exists = AlreadyExistsError(
@@ -116,7 +120,14 @@ def create_dataset(
             entries.copy_entries(session, copy_from.id, dataset.id, now)
         if manifest is not None:
             dataset.status, dataset.status_message = CREATE_IN_PROGRESS, "Creating the dataset."
-            payload = {"dataset_id": dataset.id, "bucket": manifest[0], "key": manifest[1], "mode": "create"}
+            payload = {
+                "dataset_id": dataset.id,
+                "bucket": manifest[0],
+                "key": manifest[1],
+                "mode": "create",
+                # The job reads the manifest and its images with the caller's S3 permissions.
+                "caller": s3.caller.to_payload(),
+            }
             job = queue_job(session, IMPORT_JOB_KIND, payload, dataset_id=dataset.id)
             queued.append(job.id)
         tags.tag_at_creation(session, dataset.arn, tag_map)
@@ -230,6 +241,7 @@ def update_dataset_entries(
     runner: JobSubmitter,
     dataset_arn_: str,
     changes: dict[str, Any],
+    caller: Caller,
 ) -> dict[str, Any]:
     ground_truth: bytes = changes["GroundTruth"]
     bucket, key = settings.internal_bucket, f"cl-dataset-changes/{uuid.uuid4().hex}.jsonl"
@@ -244,7 +256,14 @@ def update_dataset_entries(
             dataset.status, dataset.status_message = UPDATE_IN_PROGRESS, "Updating the dataset."
             dataset.status_message_code = SUCCESS
             dataset.updated_at = utcnow()
-            payload = {"dataset_id": dataset.id, "bucket": bucket, "key": key, "mode": "update"}
+            # The changes are the service's own blob; the images they name are read as the caller.
+            payload = {
+                "dataset_id": dataset.id,
+                "bucket": bucket,
+                "key": key,
+                "mode": "update",
+                "caller": caller.to_payload(),
+            }
             queued.append(queue_job(session, IMPORT_JOB_KIND, payload, dataset_id=dataset.id).id)
     except BaseException:
         blobs.delete(bucket, key)

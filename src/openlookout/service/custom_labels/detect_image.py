@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from openlookout.access import CallerBlobStore
 from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.errors import InvalidInputError
 from openlookout.hosting.base import EncodedImage
@@ -21,6 +22,21 @@ MAX_S3_BYTES = 15 * 1024 * 1024
 MIN_SIDE, MAX_SIDE = 64, 4096
 MAX_ASPECT_RATIO = 20
 _MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def require_readable(s3: CallerBlobStore, image: dict[str, Any]) -> None:
+    """Refuse an S3Object the caller may not read over S3, before the version is even looked up."""
+    s3_object = image.get("S3Object") or {}
+    bucket, name = s3_object.get("Bucket"), s3_object.get("Name")
+    if bucket and name:
+        try:
+            s3.check("s3:GetObject", bucket, name)
+        except BlobError as exc:
+            raise _unreadable(bucket, name, exc) from None
+
+
+def _unreadable(bucket: str, name: str, exc: BlobError) -> InvalidS3ObjectError:
+    return InvalidS3ObjectError(f"Unable to get object s3://{bucket}/{name}: {exc}")
 
 
 def image_bytes(blobs: BlobStore, image: dict[str, Any]) -> bytes:
@@ -41,7 +57,7 @@ def image_bytes(blobs: BlobStore, image: dict[str, Any]) -> bytes:
             raise ImageTooLargeError(f"The image s3://{bucket}/{name} is {size} bytes; the limit is 15 MB.")
         return blobs.get(bucket, name)
     except BlobError as exc:
-        raise InvalidS3ObjectError(f"Unable to get object s3://{bucket}/{name}: {exc}") from None
+        raise _unreadable(bucket, name, exc) from None
 
 
 def check(data: bytes) -> EncodedImage:

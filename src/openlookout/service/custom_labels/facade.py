@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from openlookout.access import SERVICE_CALLER, Caller, CallerBlobStore
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
@@ -39,6 +40,10 @@ class CustomLabelsService:
         # The same keyring file as Lookout for Vision's (KmsKeyId, spec B.9).
         self.keyring = keyring if keyring is not None else keyring_for(settings)
         self.hosting = CustomLabelsHosting(settings, sessions, blobs, host or label_model_host())
+
+    def as_caller(self, caller: Caller) -> CallerBlobStore:
+        """The blob store with ``caller``'s S3 permissions, for the S3 locations a request names."""
+        return CallerBlobStore(self.blobs, caller, self.settings.internal_bucket)
 
     # -- projects ---------------------------------------------------------------------------
 
@@ -71,9 +76,16 @@ class CustomLabelsService:
         dataset_type: str,
         dataset_source: dict[str, Any] | None = None,
         tags: dict[str, str] | None = None,
+        caller: Caller = SERVICE_CALLER,
     ) -> Response:
         return datasets.create_dataset(
-            self.sessions, self.blobs, self.runner, project_arn, dataset_type, dataset_source, tags
+            self.sessions,
+            self.as_caller(caller),
+            self.runner,
+            project_arn,
+            dataset_type,
+            dataset_source,
+            tags,
         )
 
     def describe_dataset(self, dataset_arn: str) -> Response:
@@ -108,9 +120,11 @@ class CustomLabelsService:
     ) -> Response:
         return datasets.list_dataset_labels(self.sessions, dataset_arn, next_token, max_results)
 
-    def update_dataset_entries(self, dataset_arn: str, changes: dict[str, Any]) -> Response:
+    def update_dataset_entries(
+        self, dataset_arn: str, changes: dict[str, Any], caller: Caller = SERVICE_CALLER
+    ) -> Response:
         return datasets.update_dataset_entries(
-            self.sessions, self.settings, self.blobs, self.runner, dataset_arn, changes
+            self.sessions, self.settings, self.blobs, self.runner, dataset_arn, changes, caller
         )
 
     def distribute_dataset_entries(self, datasets: list[dict[str, str]]) -> Response:
@@ -129,10 +143,11 @@ class CustomLabelsService:
         kms_key_id: str | None = None,
         version_description: str | None = None,
         feature_config: dict[str, Any] | None = None,
+        caller: Caller = SERVICE_CALLER,
     ) -> Response:
         return versions.create_project_version(
             self.sessions,
-            self.blobs,
+            self.as_caller(caller),
             self.keyring,
             self.runner,
             project_arn,
@@ -178,8 +193,11 @@ class CustomLabelsService:
         image: dict[str, Any],
         max_results: int | None = None,
         min_confidence: float | None = None,
+        caller: Caller = SERVICE_CALLER,
     ) -> Response:
-        return self.hosting.detect_custom_labels(project_version_arn, image, max_results, min_confidence)
+        return self.hosting.detect_custom_labels(
+            project_version_arn, image, max_results, min_confidence, self.as_caller(caller)
+        )
 
     def copy_project_version(
         self,
@@ -191,10 +209,12 @@ class CustomLabelsService:
         tags: dict[str, str] | None = None,
         kms_key_id: str | None = None,
         caller_account: str | None = None,
+        caller: Caller = SERVICE_CALLER,
     ) -> Response:
         """``caller_account``: the caller's account (from its access key), set by the HTTP layer."""
         return copy_version.copy_project_version(
             self.sessions,
+            self.as_caller(caller),
             self.runner,
             self.keyring,
             self.settings.account_id,

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from openlookout.access import SERVICE_CALLER, CallerBlobStore
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.errors import ConflictError
@@ -124,7 +125,11 @@ class CustomLabelsHosting(HostingLifecycle):
         image: dict[str, Any],
         max_results: int | None = None,
         min_confidence: float | None = None,
+        s3: CallerBlobStore | None = None,
     ) -> dict[str, Any]:
+        """``s3``: the store as the caller may read it (None: in-process, the service's rights)."""
+        reader = s3 or CallerBlobStore(self.blobs, SERVICE_CALLER, self.settings.internal_bucket)
+        detect_image.require_readable(reader, image)
         with self.sessions() as session:
             version = get_version(session, project_version_arn)
             status, version_id = version.status, version.id
@@ -137,7 +142,7 @@ class CustomLabelsHosting(HostingLifecycle):
                 resource_id=project_version_arn,
             )
         # Every limit is checked from the header before anything is queued; the unit decodes.
-        encoded = detect_image.check(detect_image.image_bytes(self.blobs, image))
+        encoded = detect_image.check(detect_image.image_bytes(reader, image))
         prediction = self.predict(
             version_id,
             encoded,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError, NotSupportedError
+from openlookout.regions import creation_region, request_region
 from openlookout.service import pagination
 from openlookout.service.custom_labels import tags
 from openlookout.service.custom_labels.arns import project_arn
@@ -42,12 +43,16 @@ def create_project(
     in_use = ConflictError(
         f"A project named {project_name} already exists.", resource_type="PROJECT", resource_id=project_name
     )
+    region = creation_region(settings.region)
     with duplicate_as(in_use), write_session(sessions) as session:
-        if session.scalars(select(CLProject.id).where(CLProject.name == project_name)).first() is not None:
+        taken = select(CLProject.id).where(CLProject.region == region, CLProject.name == project_name)
+        if session.scalars(taken).first() is not None:
             raise in_use
         now = utcnow()
-        arn = project_arn(settings.region, settings.account_id, project_name, now)
-        project = CLProject(name=project_name, arn=arn, feature=CUSTOM_LABELS, status=CREATED, created_at=now)
+        arn = project_arn(region, settings.account_id, project_name, now)
+        project = CLProject(
+            region=region, name=project_name, arn=arn, feature=CUSTOM_LABELS, status=CREATED, created_at=now
+        )
         session.add(project)
         tags.tag_at_creation(session, arn, tag_map)
     return {"ProjectArn": arn}
@@ -94,6 +99,8 @@ def describe_projects(
         raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
     with sessions() as session:
         stmt = select(CLProject).where(CLProject.feature.in_(wanted_features))
+        if (region := request_region()) is not None:
+            stmt = stmt.where(CLProject.region == region)
         if names is not None:
             stmt = stmt.where(CLProject.name.in_(names))
         if after is not None:

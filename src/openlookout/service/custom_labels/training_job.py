@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openlookout.blobs.base import BlobError
+from openlookout.access import S3LocationDenied, caller_blobs
+from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.errors import InvalidInputError
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.manifests.custom_labels import ManifestCheck, TerminalManifestError
@@ -93,7 +94,10 @@ class TrainCustomLabelsVersionHandler:
     kind = TRAIN_JOB_KIND
 
     def run(self, ctx: JobContext, job: Job) -> None:
-        version_id = int(json.loads(job.payload)["version_id"])
+        payload = json.loads(job.payload)
+        version_id = int(payload["version_id"])
+        # Legacy manifests, their images and OutputConfig are used with the caller's S3 permissions.
+        as_caller = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
         started = time.monotonic()
         with ctx.sessions() as session:
             version = session.get(CLProjectVersion, version_id)
@@ -106,8 +110,12 @@ class TrainCustomLabelsVersionHandler:
             target = VersionTarget(
                 project.name, version.name, version.arn, version.output_bucket, version.output_prefix
             )
-            train_check, test_check = version_manifest_checks(session, ctx.blobs, version)
-        self._validate(ctx, version_id, train_check, test_check, target)
+            train_check, test_check = version_manifest_checks(session, as_caller, version)
+        try:
+            as_caller.check("s3:PutObject", target.bucket, target.prefix)
+        except S3LocationDenied as denied:
+            raise JobFailed(f"ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET: {denied.message}") from None
+        self._validate(ctx, as_caller, version_id, train_check, test_check, target)
         use_case = train_check.use_case
         split = training_data.split_lines(train_check, test_check, use_case)
         self._save_results(
@@ -121,7 +129,7 @@ class TrainCustomLabelsVersionHandler:
         end = utcnow()
         keys = evaluation_keys(target.bucket, target.prefix, target.project, target.version)
         try:
-            trained.write_evaluation(ctx.blobs, keys, target.arn, end)
+            trained.write_evaluation(as_caller, keys, target.arn, end)
         except BlobError as exc:
             raise JobFailed(
                 "ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET: "
@@ -163,15 +171,14 @@ class TrainCustomLabelsVersionHandler:
     def _validate(
         self,
         ctx: JobContext,
+        output: BlobStore,
         version_id: int,
         train: ManifestCheck,
         test: ManifestCheck | None,
         target: VersionTarget,
     ) -> ValidationFiles:
         try:
-            files = write_validation_files(
-                ctx.blobs, train, test, target.bucket, target.prefix, target.version
-            )
+            files = write_validation_files(output, train, test, target.bucket, target.prefix, target.version)
         except TerminalManifestError as exc:
             raise JobFailed(str(exc)) from None
         # The validation files describe a failed run too, so record them before judging.

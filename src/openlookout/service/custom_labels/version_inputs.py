@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openlookout.blobs.base import BlobError, BlobStore
+from openlookout.blobs.base import BlobStore
 from openlookout.errors import InvalidInputError
 from openlookout.jobs.base import JobFailed
 from openlookout.manifests.custom_labels import (
@@ -28,7 +28,7 @@ from openlookout.manifests.custom_labels import (
     validate_line,
 )
 from openlookout.service.custom_labels.dataset_job import check_images, read_manifest
-from openlookout.service.custom_labels.errors import InvalidS3ObjectError
+from openlookout.service.custom_labels.datasets import check_readable
 from openlookout.service.custom_labels.validation_files import dataset_check
 from openlookout.store.custom_labels_tables import CLDataset, CLProjectVersion
 
@@ -76,16 +76,6 @@ def _manifest_refs(member: str, value: dict[str, Any] | None) -> tuple[ManifestR
     return tuple(refs)
 
 
-def _require_readable(blobs: BlobStore, ref: ManifestRef) -> None:
-    try:
-        blobs.head(ref.bucket, ref.name)
-    except BlobError:
-        raise InvalidS3ObjectError(
-            f"Unable to get object metadata from S3: the manifest s3://{ref.bucket}/{ref.name} "
-            "does not exist or cannot be read."
-        ) from None
-
-
 def check_legacy_inputs(
     blobs: BlobStore,
     training_data: dict[str, Any] | None,
@@ -122,7 +112,7 @@ def check_legacy_inputs(
             field="TestingData",
         )
     for ref in (*training, *testing):
-        _require_readable(blobs, ref)
+        check_readable(blobs, ref.bucket, ref.name)
     return LegacyInputs(training, testing, auto_create)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from openlookout.access import CallerBlobStore
 from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.jobs.runner import JobSubmitter, queue_job
@@ -141,7 +142,7 @@ def _check_request(output_config: dict[str, Any], feature_config: dict[str, Any]
 
 def create_project_version(
     sessions: sessionmaker[Session],
-    blobs: BlobStore,
+    s3: CallerBlobStore,
     keyring: KeyResolver,
     runner: JobSubmitter,
     project_arn: str,
@@ -155,6 +156,9 @@ def create_project_version(
     feature_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     tags.checked_tags(tags_)
+    if output_config.get("S3Bucket"):
+        # Validation and evaluation files are written with the caller's S3 permissions.
+        s3.check("s3:PutObject", output_config["S3Bucket"], output_config.get("S3KeyPrefix") or "")
     in_use = ConflictError(
         f"A project version named {version_name} already exists in the project.",
         resource_type="MODEL",
@@ -166,7 +170,7 @@ def create_project_version(
         if kms_key_id is not None:
             check_kms_key(keyring, kms_key_id)
         datasets = _project_datasets(session, project.id)
-        legacy = check_legacy_inputs(blobs, training_data, testing_data, bool(datasets))
+        legacy = check_legacy_inputs(s3, training_data, testing_data, bool(datasets))
         existing = session.scalars(
             select(CLProjectVersion.id).where(
                 CLProjectVersion.project_id == project.id, CLProjectVersion.name == version_name
@@ -195,7 +199,7 @@ def create_project_version(
         version.results = json.dumps(input_results(version, has_test_dataset="TEST" in datasets))
         session.add(version)
         session.flush()
-        job = queue_job(session, TRAIN_JOB_KIND, {"version_id": version.id})
+        job = queue_job(session, TRAIN_JOB_KIND, {"version_id": version.id, "caller": s3.caller.to_payload()})
         tags.tag_at_creation(session, version.arn, tags_)
         arn, job_id = version.arn, job.id
     runner.submit(job_id)
