@@ -29,6 +29,12 @@ ROOT_KEY = AccessKey("AKIAROOTROOTROOTROOT", "root-secret-0123456789012345678901
 READER_KEY = AccessKey(
     "AKIAREADERREADERREAD", "reader-secret-01234567890123456789012345", ("s3:Get*", "s3:ListBucket")
 )
+# May write and copy but not read: copying still needs s3:GetObject on the source.
+WRITER_KEY = AccessKey(
+    "AKIAWRITERWRITERWRIT",
+    "writer-secret-01234567890123456789012345",
+    ("s3:PutObject", "s3:CopyObject", "s3:CreateMultipartUpload", "s3:UploadPart", "s3:ListBucket"),
+)
 REGION = "us-east-1"
 
 
@@ -42,7 +48,7 @@ class EmbeddedS3:
 @contextmanager
 def embedded_s3(data_dir: Path) -> Iterator[EmbeddedS3]:
     settings = Settings(data_dir=data_dir, region=REGION)
-    credentials = CredentialStore(ROOT_KEY, [READER_KEY])
+    credentials = CredentialStore(ROOT_KEY, [READER_KEY, WRITER_KEY])
     ctx = AppContext(
         settings=settings,
         authenticator=Authenticator(credentials, REGION),

@@ -13,7 +13,8 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from email.utils import format_datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import BinaryIO
 from urllib.parse import quote, unquote
 
@@ -33,8 +34,8 @@ from openlookout.api.s3_errors import (
     from_blob_error,
     not_implemented,
 )
-from openlookout.blobs.base import BlobError, ObjectInfo
-from openlookout.blobs.local import MAX_KEY_BYTES, is_valid_bucket_name
+from openlookout.blobs.base import BlobError, ObjectInfo, UploadInfo
+from openlookout.blobs.local import MAX_KEY_BYTES, common_prefix, is_valid_bucket_name
 from openlookout.errors import AccessDeniedError
 
 logger = logging.getLogger(__name__)
@@ -43,40 +44,49 @@ _STREAM_CHUNK = 1 << 20
 _SIGNED_STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 # Body framings we can authenticate: unsigned chunks (TLS or checksum-protected) or chained chunk signatures.
 _STREAMING_MODES = frozenset({_SIGNED_STREAMING, "STREAMING-UNSIGNED-PAYLOAD-TRAILER"})
-# Query parameters that name an S3 sub-resource we do not serve (ACLs, tagging, ...).
-_UNSUPPORTED_SUBRESOURCES = frozenset(
-    [
-        "accelerate",
-        "acl",
-        "analytics",
-        "attributes",
-        "cors",
-        "delete",
-        "encryption",
-        "intelligent-tiering",
-        "inventory",
-        "legal-hold",
-        "lifecycle",
-        "logging",
-        "metrics",
-        "notification",
-        "object-lock",
-        "ownershipControls",
-        "policy",
-        "policyStatus",
-        "publicAccessBlock",
-        "replication",
-        "requestPayment",
-        "restore",
-        "retention",
-        "select",
-        "tagging",
-        "torrent",
-        "versioning",
-        "versions",
-        "website",
-    ]
-)
+# Query parameters that name an S3 sub-resource we do not serve, and the stem of the
+# operations they belong to (Get/Put/Delete + stem), so a 501 names the operation refused.
+_UNSUPPORTED_SUBRESOURCES = {
+    "accelerate": "BucketAccelerateConfiguration",
+    "acl": "Acl",
+    "analytics": "BucketAnalyticsConfiguration",
+    "attributes": "ObjectAttributes",
+    "cors": "BucketCors",
+    "encryption": "BucketEncryption",
+    "intelligent-tiering": "BucketIntelligentTieringConfiguration",
+    "inventory": "BucketInventoryConfiguration",
+    "legal-hold": "ObjectLegalHold",
+    "lifecycle": "BucketLifecycleConfiguration",
+    "logging": "BucketLogging",
+    "metrics": "BucketMetricsConfiguration",
+    "notification": "BucketNotificationConfiguration",
+    "object-lock": "ObjectLockConfiguration",
+    "ownershipControls": "BucketOwnershipControls",
+    "policy": "BucketPolicy",
+    "policyStatus": "BucketPolicyStatus",
+    "publicAccessBlock": "PublicAccessBlock",
+    "replication": "BucketReplication",
+    "requestPayment": "BucketRequestPayment",
+    "restore": "RestoreObject",
+    "retention": "ObjectRetention",
+    "select": "SelectObjectContent",
+    "tagging": "Tagging",
+    "torrent": "ObjectTorrent",
+    "versioning": "BucketVersioning",
+    "versions": "ListObjectVersions",
+    "website": "BucketWebsite",
+}
+_VERBS = {"GET": "Get", "HEAD": "Get", "PUT": "Put", "DELETE": "Delete"}
+
+
+def _unsupported_operation(subresource: str, method: str, on_object: bool) -> str:
+    """The S3 operation name of a request for a sub-resource we do not serve."""
+    stem = _UNSUPPORTED_SUBRESOURCES[subresource]
+    if stem in ("RestoreObject", "SelectObjectContent", "ListObjectVersions"):
+        return stem
+    if stem in ("Acl", "Tagging"):
+        stem = ("Object" if on_object else "Bucket") + stem
+    return _VERBS.get(method, method.title()) + stem
 
 
 @dataclass
@@ -91,6 +101,7 @@ class _Call:
     headers: Mapping[str, str]
     body: bytes
     host: str
+    principal: Principal
 
 
 _Handler = Callable[[_Call], Awaitable[Response]]
@@ -132,13 +143,12 @@ async def _handle(request: Request, ctx: AppContext) -> Response:
     operation, action = _resolve_operation(method, bucket, key, params, request.headers)
     body = await request.body()
     principal = _authenticate(ctx, method, raw_path, raw_query, request.headers, body, params)
-    try:
-        ctx.authenticator.authorize(principal, action)
-    except AccessDeniedError as denied:
-        raise access_denied(denied.message) from None
+    if operation != "DeleteObjects":  # authorised key by key, with per-key errors as S3 answers
+        _authorize(ctx, principal, action)
     if bucket and bucket == ctx.settings.internal_bucket:
         raise access_denied()
-    call = _Call(ctx, method, bucket, key, params, request.headers, body, request.headers.get("host", ""))
+    host = request.headers.get("host", "")
+    call = _Call(ctx, method, bucket, key, params, request.headers, body, host, principal)
     try:
         return await _HANDLERS[operation](call)
     except BlobError as error:
@@ -146,6 +156,13 @@ async def _handle(request: Request, ctx: AppContext) -> Response:
     except ValueError as error:
         # The stores refuse malformed names, keys and tokens with ValueError.
         raise S3Error(400, "InvalidArgument", str(error)) from None
+
+
+def _authorize(ctx: AppContext, principal: Principal, action: str) -> None:
+    try:
+        ctx.authenticator.authorize(principal, action)
+    except AccessDeniedError as denied:
+        raise access_denied(denied.message) from None
 
 
 def _raw_path(request: Request) -> str:
@@ -194,22 +211,29 @@ def _resolve_operation(
     method: str, bucket: str, key: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> tuple[str, str]:
     """(operation name, IAM-style action) of a request, or an S3Error."""
-    unsupported = _UNSUPPORTED_SUBRESOURCES.intersection(params)
+    unsupported = sorted(set(_UNSUPPORTED_SUBRESOURCES).intersection(params))
     if not bucket:
         if method == "GET":
             return "ListBuckets", "s3:ListAllMyBuckets"
         raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
     if unsupported:
-        raise not_implemented(f"The '{sorted(unsupported)[0]}' sub-resource")
+        raise not_implemented(_unsupported_operation(unsupported[0], method, bool(key)))
     if not key:
         if method == "GET" and "location" in params:
             return "GetBucketLocation", "s3:GetBucketLocation"
         if method == "GET" and "uploads" in params:
-            raise not_implemented("ListMultipartUploads")
+            return "ListMultipartUploads", "s3:ListBucketMultipartUploads"
         if method == "GET":
-            if params.get("list-type") != "2":
-                raise not_implemented("ListObjects (version 1); use ListObjectsV2, which")
-            return "ListObjectsV2", "s3:ListBucket"
+            if params.get("list-type", "1") == "2":
+                return "ListObjectsV2", "s3:ListBucket"
+            if params.get("list-type", "1") != "1":
+                raise S3Error(400, "InvalidArgument", "Invalid list-type; valid values are 1 and 2")
+            return "ListObjects", "s3:ListBucket"
+        if method == "POST" and "delete" in params:
+            # Each key is then authorised for s3:DeleteObject (see _delete_objects).
+            return "DeleteObjects", "s3:DeleteObject"
+        if method == "POST":
+            raise not_implemented("PostObject (browser-based upload)")
         simple = {"PUT": "CreateBucket", "HEAD": "HeadBucket", "DELETE": "DeleteBucket"}
         if method in simple:
             return simple[method], f"s3:{simple[method]}"
@@ -217,18 +241,19 @@ def _resolve_operation(
     if method == "PUT":
         if "partNumber" in params or "uploadId" in params:
             if "x-amz-copy-source" in headers:
-                raise not_implemented("UploadPartCopy")
+                return "UploadPartCopy", "s3:UploadPart"
             return "UploadPart", "s3:UploadPart"
         if "x-amz-copy-source" in headers:
             return "CopyObject", "s3:CopyObject"
         return "PutObject", "s3:PutObject"
     if method in ("GET", "HEAD"):
-        if "uploadId" in params:
-            raise not_implemented("ListParts")
+        if "uploadId" in params and method == "GET":
+            return "ListParts", "s3:ListMultipartUploadParts"
+        name = "GetObject" if method == "GET" else "HeadObject"
         if "partNumber" in params:
-            raise not_implemented("GetObject by part number")
+            raise not_implemented(f"{name} with partNumber")
         if params.get("versionId", "null") != "null":
-            raise not_implemented("Object versioning")
+            raise not_implemented(f"{name} with a versionId (versioning)")
         return ("GetObject", "s3:GetObject") if method == "GET" else ("HeadObject", "s3:GetObject")
     if method == "DELETE":
         if "uploadId" in params:
@@ -239,7 +264,7 @@ def _resolve_operation(
             return "CreateMultipartUpload", "s3:CreateMultipartUpload"
         if "uploadId" in params:
             return "CompleteMultipartUpload", "s3:CompleteMultipartUpload"
-        raise not_implemented("This POST operation")
+        raise not_implemented("This POST request on an object")
     raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 
 
@@ -341,18 +366,28 @@ async def _delete_bucket(call: _Call) -> Response:
     return Response(status_code=204)
 
 
-async def _list_objects_v2(call: _Call) -> Response:
-    params = call.params
+def _max_param(params: Mapping[str, str], name: str, default: int = 1000) -> int:
+    """A max-keys style parameter: a non-negative integer, capped at S3's 1000."""
     try:
-        max_keys = int(params.get("max-keys", "1000"))
+        value = int(params.get(name, str(default)))
     except ValueError:
-        raise S3Error(400, "InvalidArgument", "Provided max-keys is not an integer") from None
-    if max_keys < 0:
-        raise S3Error(400, "InvalidArgument", "max-keys must be non-negative")
-    max_keys = min(max_keys, 1000)
+        raise S3Error(400, "InvalidArgument", f"Provided {name} is not an integer") from None
+    if value < 0:
+        raise S3Error(400, "InvalidArgument", f"{name} must be non-negative")
+    return min(value, 1000)
+
+
+def _url_encoding(params: Mapping[str, str]) -> bool:
     encoding = params.get("encoding-type")
     if encoding not in (None, "url"):
         raise S3Error(400, "InvalidArgument", "Invalid Encoding Method specified in Request")
+    return encoding == "url"
+
+
+async def _list_objects_v2(call: _Call) -> Response:
+    params = call.params
+    max_keys = _max_param(params, "max-keys")
+    url_encode = _url_encoding(params)
     prefix = params.get("prefix", "")
     delimiter = params.get("delimiter") or None
     continuation = params.get("continuation-token") or None
@@ -375,11 +410,126 @@ async def _list_objects_v2(call: _Call) -> Response:
         prefix=prefix,
         delimiter=delimiter,
         max_keys=max_keys,
-        url_encode=encoding == "url",
+        url_encode=url_encode,
         continuation=continuation,
         start_after=start_after,
     )
     return _xml(document)
+
+
+# Above every UTF-8 continuation of a prefix: starting after prefix + this skips the whole prefix.
+_PAST_PREFIX = "\U0010ffff" * 4
+
+
+async def _list_objects_v1(call: _Call) -> Response:
+    """ListObjects (version 1): Marker instead of a continuation token."""
+    params = call.params
+    max_keys = _max_param(params, "max-keys")
+    url_encode = _url_encoding(params)
+    prefix = params.get("prefix", "")
+    delimiter = params.get("delimiter") or None
+    marker = params.get("marker", "")
+    start_after = marker or None
+    rolled_up = common_prefix(marker, prefix, delimiter) == marker
+    if marker and marker.startswith(prefix) and rolled_up:
+        # A NextMarker that is a common prefix: continue after every key rolled up into it.
+        start_after = marker + _PAST_PREFIX
+    result = await run_in_threadpool(
+        call.ctx.blobs.list, call.bucket, prefix, delimiter, max_keys, None, start_after
+    )
+    next_marker = None
+    if result.is_truncated and delimiter:
+        # S3 sends NextMarker only with a delimiter; without one clients continue from the last Key.
+        candidates = [o.key for o in result.objects[-1:]] + result.common_prefixes[-1:]
+        next_marker = max(candidates, key=lambda k: k.encode("utf-8")) if candidates else None
+    document = s3_xml.list_objects_v1_document(
+        call.bucket,
+        result,
+        prefix=prefix,
+        delimiter=delimiter,
+        max_keys=max_keys,
+        url_encode=url_encode,
+        marker=marker,
+        next_marker=next_marker,
+    )
+    return _xml(document)
+
+
+async def _delete_objects(call: _Call) -> Response:
+    """DeleteObjects: up to 1000 keys, each authorised and answered on its own."""
+    headers = {k.lower() for k in call.headers}
+    checksummed = any(h.startswith("x-amz-checksum-") for h in headers) or "x-amz-trailer" in headers
+    if "content-md5" not in headers and not checksummed:
+        raise S3Error(
+            400,
+            "InvalidRequest",
+            "Missing required header for this request: Content-MD5 (or an x-amz-checksum-* header)",
+        )
+    body = _payload(call)
+    try:
+        keys, quiet = s3_xml.parse_delete(body)
+    except s3_xml.MalformedXML as error:
+        raise S3Error(400, "MalformedXML", str(error)) from None
+    if not await run_in_threadpool(call.ctx.blobs.bucket_exists, call.bucket):
+        raise S3Error(404, "NoSuchBucket", "The specified bucket does not exist", BucketName=call.bucket)
+    deleted: list[str] = []
+    errors: list[tuple[str, str, str]] = []
+    for key in keys:
+        try:
+            _authorize(call.ctx, call.principal, "s3:DeleteObject")
+            _check_key(key)
+            await run_in_threadpool(call.ctx.blobs.delete, call.bucket, key)
+        except S3Error as error:
+            errors.append((key, error.code, error.message))
+            continue
+        except BlobError as error:
+            mapped = from_blob_error(error)
+            errors.append((key, mapped.code, mapped.message))
+            continue
+        deleted.append(key)
+    document = s3_xml.delete_result_document([] if quiet else deleted, errors, _url_encoding(call.params))
+    return _xml(document)
+
+
+async def _list_multipart_uploads(call: _Call) -> Response:
+    params = call.params
+    max_uploads = _max_param(params, "max-uploads")
+    url_encode = _url_encoding(params)
+    prefix = params.get("prefix", "")
+    delimiter = params.get("delimiter") or None
+    key_marker = params.get("key-marker", "")
+    id_marker = params.get("upload-id-marker", "") if key_marker else ""
+    uploads = await run_in_threadpool(call.ctx.blobs.list_multipart_uploads, call.bucket)
+    marker_bytes = key_marker.encode("utf-8")
+    chosen: list[UploadInfo] = []
+    prefixes: list[str] = []
+    truncated = False
+    past_id_marker = False
+    for upload in uploads:
+        if not upload.key.startswith(prefix):
+            continue
+        key_bytes = upload.key.encode("utf-8")
+        if key_bytes < marker_bytes:
+            continue
+        # At the key marker itself: only with an upload-id-marker, the uploads initiated after it.
+        if key_marker and key_bytes == marker_bytes and (not id_marker or not past_id_marker):
+            past_id_marker = past_id_marker or upload.upload_id == id_marker
+            continue
+        common = common_prefix(upload.key, prefix, delimiter)
+        if common is not None and (common in prefixes or common == key_marker):
+            continue
+        if len(chosen) + len(prefixes) >= max_uploads:
+            truncated = True
+            break
+        if common is not None:
+            prefixes.append(common)
+        else:
+            chosen.append(upload)
+    page = s3_xml.UploadListing(
+        chosen, prefixes, truncated, prefix, delimiter, key_marker, id_marker, max_uploads
+    )
+    owner = call.ctx.settings.account_id
+    return _xml(s3_xml.list_uploads_document(call.bucket, page, owner, url_encode))
 
 
 # --------------------------------------------------------------- objects
@@ -456,9 +606,74 @@ _RESPONSE_OVERRIDES = {
 }
 
 
+def _etag_matches(header: str, etag: str) -> bool:
+    wanted = etag.strip('"')
+    return any(tag.strip().removeprefix("W/").strip('"') in ("*", wanted) for tag in header.split(","))
+
+
+def _not_after(header: str, moment: datetime) -> bool | None:
+    """Whether ``moment`` (to the second) is not after an HTTP date; None when unparsable."""
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None  # S3 ignores a condition whose date it cannot read
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return moment.replace(microsecond=0) <= since
+
+
+def _failed_condition(
+    headers: Mapping[str, str], info: ObjectInfo, prefix: str = ""
+) -> tuple[int, str] | None:
+    """(304 or 412, header) when a conditional header fails, in RFC 7232's order as S3 applies it.
+
+    If-Match, when present, overrides If-Unmodified-Since; If-None-Match overrides If-Modified-Since.
+    """
+    get = {k.lower(): v for k, v in headers.items()}.get
+    if_match, if_none_match = get(prefix + "if-match"), get(prefix + "if-none-match")
+    if if_match is not None:
+        if not _etag_matches(if_match, info.etag):
+            return 412, "If-Match"
+    elif (unmodified := get(prefix + "if-unmodified-since")) is not None and (
+        _not_after(unmodified, info.last_modified) is False
+    ):
+        return 412, "If-Unmodified-Since"
+    if if_none_match is not None:
+        if _etag_matches(if_none_match, info.etag):
+            return 304, "If-None-Match"
+    elif (modified := get(prefix + "if-modified-since")) is not None and _not_after(
+        modified, info.last_modified
+    ):
+        return 304, "If-Modified-Since"
+    return None
+
+
+def _precondition_failed(condition: str) -> S3Error:
+    return S3Error(
+        412,
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+        Condition=condition,
+    )
+
+
+def _check_conditions(call: _Call, info: ObjectInfo) -> Response | None:
+    """A 304 answer, a raised 412, or None when the GET/HEAD may proceed."""
+    failed = _failed_condition(call.headers, info)
+    if failed is None:
+        return None
+    status, condition = failed
+    if status == 412:
+        raise _precondition_failed(condition)
+    headers = {k: v for k, v in _object_headers(info).items() if k in ("ETag", "Last-Modified")}
+    return Response(status_code=304, headers=headers)
+
+
 async def _get_object(call: _Call) -> Response:
     blobs = call.ctx.blobs
     info = await run_in_threadpool(blobs.head, call.bucket, call.key)
+    if (not_modified := _check_conditions(call, info)) is not None:
+        return not_modified
     byte_range = _parse_range(call.headers.get("range"), info.size)
     headers = _object_headers(info)
     for param, header in _RESPONSE_OVERRIDES.items():
@@ -477,6 +692,8 @@ async def _get_object(call: _Call) -> Response:
 
 async def _head_object(call: _Call) -> Response:
     info = await run_in_threadpool(call.ctx.blobs.head, call.bucket, call.key)
+    if (not_modified := _check_conditions(call, info)) is not None:
+        return not_modified
     headers = _object_headers(info)
     headers["Content-Length"] = str(info.size)
     return Response(status_code=200, headers=headers)
@@ -494,14 +711,27 @@ def _copy_source(call: _Call) -> tuple[str, str]:
         raise S3Error(400, "InvalidArgument", "Copy Source must mention the source bucket and key")
     if bucket == call.ctx.settings.internal_bucket:
         raise access_denied()
+    # Copying reads the source: the caller needs s3:GetObject as for a download.
+    _authorize(call.ctx, call.principal, "s3:GetObject")
     return bucket, key
+
+
+def _check_copy_conditions(call: _Call, source: ObjectInfo) -> None:
+    """x-amz-copy-source-if-*: every failure is 412 for a copy (never 304)."""
+    failed = _failed_condition(call.headers, source, prefix="x-amz-copy-source-")
+    if failed is not None:
+        raise _precondition_failed("x-amz-copy-source-" + failed[1])
 
 
 async def _copy_object(call: _Call) -> Response:
     _check_key(call.key)
     src_bucket, src_key = _copy_source(call)
     blobs = call.ctx.blobs
-    replace = call.headers.get("x-amz-metadata-directive", "COPY").upper() == "REPLACE"
+    directive = call.headers.get("x-amz-metadata-directive", "COPY")
+    if directive not in ("COPY", "REPLACE"):
+        raise S3Error(400, "InvalidArgument", f"Unknown metadata directive: {directive}")
+    replace = directive == "REPLACE"
+    _check_copy_conditions(call, await run_in_threadpool(blobs.head, src_bucket, src_key))
     if (src_bucket, src_key) == (call.bucket, call.key) and not replace:
         raise S3Error(
             400,
@@ -544,17 +774,95 @@ async def _create_multipart_upload(call: _Call) -> Response:
 
 
 async def _upload_part(call: _Call) -> Response:
-    try:
-        part_number = int(call.params.get("partNumber", ""))
-    except ValueError:
-        raise S3Error(400, "InvalidArgument", "Part number must be an integer between 1 and 10000") from None
-    if not 1 <= part_number <= 10_000:
-        raise S3Error(400, "InvalidArgument", "Part number must be an integer between 1 and 10000")
+    part_number = _part_number(call)
     payload = _payload(call)
     etag = await run_in_threadpool(
         call.ctx.blobs.upload_part, call.bucket, call.key, call.params["uploadId"], part_number, payload
     )
     return Response(status_code=200, headers={"ETag": etag})
+
+
+def _part_number(call: _Call) -> int:
+    try:
+        part_number = int(call.params.get("partNumber", ""))
+    except ValueError:
+        part_number = 0
+    if not 1 <= part_number <= 10_000:
+        raise S3Error(400, "InvalidArgument", "Part number must be an integer between 1 and 10000")
+    return part_number
+
+
+def _copy_range(header: str | None, size: int) -> tuple[int, int]:
+    """(first byte, length) of ``x-amz-copy-source-range: bytes=first-last``; the whole object without one."""
+    if header is None:
+        return 0, size
+    match = re.fullmatch(r"bytes=(\d+)-(\d+)", header.strip())
+    if not match or int(match.group(2)) < int(match.group(1)):
+        raise S3Error(
+            400,
+            "InvalidArgument",
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
+            "last are the zero-based offsets of the first and last bytes to copy",
+        )
+    first, last = int(match.group(1)), int(match.group(2))
+    if last >= size:
+        raise S3Error(400, "InvalidRange", f"Range specified is not valid for source object of size: {size}")
+    return first, last - first + 1
+
+
+class _Slice:
+    """``length`` bytes of an open file from ``first``: what UploadPartCopy stores."""
+
+    def __init__(self, handle: BinaryIO, first: int, length: int) -> None:
+        self._chunks = _stream(handle, first, length)
+
+    def read(self, size: int = -1) -> bytes:
+        return next(self._chunks, b"")
+
+
+def _copy_part(call: _Call, src_bucket: str, src_key: str, part_number: int) -> tuple[str, datetime]:
+    blobs = call.ctx.blobs
+    source = blobs.head(src_bucket, src_key)
+    _check_copy_conditions(call, source)
+    first, length = _copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
+    data = _Slice(blobs.open(src_bucket, src_key), first, length)
+    etag = blobs.upload_part(
+        call.bucket,
+        call.key,
+        call.params["uploadId"],
+        part_number,
+        data,  # type: ignore[arg-type]
+    )
+    return etag, datetime.now(UTC)
+
+
+async def _upload_part_copy(call: _Call) -> Response:
+    part_number = _part_number(call)
+    src_bucket, src_key = _copy_source(call)
+    etag, modified = await run_in_threadpool(_copy_part, call, src_bucket, src_key, part_number)
+    return _xml(s3_xml.copy_part_result_document(etag, modified))
+
+
+async def _list_parts(call: _Call) -> Response:
+    max_parts = _max_param(call.params, "max-parts")
+    try:
+        marker = int(call.params.get("part-number-marker", "0") or 0)
+    except ValueError:
+        raise S3Error(400, "InvalidArgument", "Provided part-number-marker is not an integer") from None
+    upload_id = call.params["uploadId"]
+    parts = await run_in_threadpool(call.ctx.blobs.list_parts, call.bucket, call.key, upload_id)
+    after = [part for part in parts if part.part_number > marker]
+    document = s3_xml.list_parts_document(
+        call.bucket,
+        call.key,
+        upload_id,
+        after[:max_parts],
+        marker=marker,
+        max_parts=max_parts,
+        truncated=len(after) > max_parts,
+        owner_id=call.ctx.settings.account_id,
+    )
+    return _xml(document)
 
 
 async def _complete_multipart_upload(call: _Call) -> Response:
@@ -583,6 +891,11 @@ _HANDLERS: dict[str, _Handler] = {
     "GetBucketLocation": _get_bucket_location,
     "DeleteBucket": _delete_bucket,
     "ListObjectsV2": _list_objects_v2,
+    "ListObjects": _list_objects_v1,
+    "DeleteObjects": _delete_objects,
+    "ListMultipartUploads": _list_multipart_uploads,
+    "ListParts": _list_parts,
+    "UploadPartCopy": _upload_part_copy,
     "PutObject": _put_object,
     "GetObject": _get_object,
     "HeadObject": _head_object,

@@ -92,6 +92,21 @@ class ListResult:
     next_continuation: str | None  # opaque; pass back as ``continuation``
 
 
+@dataclass(frozen=True)
+class PartInfo:
+    part_number: int
+    etag: str
+    size: int
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    key: str
+    upload_id: str
+    initiated: datetime
+
+
 class BlobStore(Protocol):
     # Buckets
     def create_bucket(self, bucket: str) -> None: ...
@@ -128,7 +143,11 @@ class BlobStore(Protocol):
     def create_multipart_upload(
         self, bucket: str, key: str, content_type: str | None = None, metadata: dict[str, str] | None = None
     ) -> str: ...
-    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes) -> str: ...
+    def upload_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
+    ) -> str: ...
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]: ...  # by part number
+    def list_multipart_uploads(self, bucket: str) -> list[UploadInfo]: ...  # by key, then initiation
     def complete_multipart_upload(
         self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]
     ) -> ObjectInfo: ...

@@ -37,6 +37,8 @@ from openlookout.blobs.base import (
     NoSuchKey,
     NoSuchUpload,
     ObjectInfo,
+    PartInfo,
+    UploadInfo,
 )
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
@@ -439,7 +441,7 @@ class LocalBlobStore:
         for key in self._all_keys(bucket_dir, prefix):
             if after and (key.encode("utf-8") <= after_bytes or (skip_prefix and key.startswith(after))):
                 continue
-            common = _common_prefix(key, prefix, delimiter)
+            common = common_prefix(key, prefix, delimiter)
             if common is not None and prefixes and prefixes[-1] == common:
                 continue
             if len(objects) + len(prefixes) >= max_keys:
@@ -490,7 +492,9 @@ class LocalBlobStore:
         )
         return upload_id
 
-    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+    def upload_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
+    ) -> str:
         if not 1 <= part_number <= MAX_PART_NUMBER:
             raise InvalidPart(part_number, "part numbers must be between 1 and 10000")
         upload_dir = self._upload_dir(bucket, key, upload_id)
@@ -540,12 +544,36 @@ class LocalBlobStore:
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         shutil.rmtree(self._upload_dir(bucket, key, upload_id), ignore_errors=True)
 
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]:
+        upload_dir = self._upload_dir(bucket, key, upload_id)
+        parts = []
+        for sidecar in sorted(upload_dir.glob("part-[0-9][0-9][0-9][0-9][0-9].json")):
+            try:
+                info = json.loads(sidecar.read_text())
+                modified = datetime.fromtimestamp(sidecar.stat().st_mtime, UTC)
+            except (OSError, ValueError):
+                continue  # being replaced, or aborted meanwhile
+            parts.append(PartInfo(int(sidecar.name[5:10]), info["etag"], info["size"], modified))
+        return parts
+
+    def list_multipart_uploads(self, bucket: str) -> list[UploadInfo]:
+        uploads_dir = self._existing_bucket_dir(bucket) / STATE_DIR / "uploads"
+        uploads = []
+        for entry in uploads_dir.iterdir() if uploads_dir.is_dir() else []:
+            try:
+                info = json.loads((entry / "upload.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            uploads.append(UploadInfo(info["key"], entry.name, datetime.fromisoformat(info["initiated"])))
+        return sorted(uploads, key=lambda u: (u.key.encode("utf-8"), u.initiated))
+
 
 def _unquote_etag(etag: str) -> str:
     return etag.strip().strip('"').lower()
 
 
-def _common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
+def common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
+    """The common prefix a listing rolls ``key`` up into, or None."""
     if not delimiter:
         return None
     cut = key.find(delimiter, len(prefix))

@@ -23,6 +23,8 @@ from openlookout.blobs.base import (
     NoSuchKey,
     NoSuchUpload,
     ObjectInfo,
+    PartInfo,
+    UploadInfo,
 )
 from openlookout.blobs.local import DEFAULT_CONTENT_TYPE
 
@@ -176,7 +178,9 @@ class S3BlobStore:
         with _mapped(bucket, key):
             return self.client.create_multipart_upload(**kwargs)["UploadId"]
 
-    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+    def upload_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
+    ) -> str:
         with _mapped(bucket, key, upload_id):
             response = self.client.upload_part(
                 Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=part_number, Body=data
@@ -198,6 +202,27 @@ class S3BlobStore:
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         with _mapped(bucket, key, upload_id):
             self.client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]:
+        parts = []
+        with _mapped(bucket, key, upload_id):
+            for page in self.client.get_paginator("list_parts").paginate(
+                Bucket=bucket, Key=key, UploadId=upload_id
+            ):
+                parts.extend(
+                    PartInfo(p["PartNumber"], p["ETag"], p["Size"], p["LastModified"])
+                    for p in page.get("Parts", [])
+                )
+        return parts
+
+    def list_multipart_uploads(self, bucket: str) -> list[UploadInfo]:
+        uploads = []
+        with _mapped(bucket):
+            for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+                uploads.extend(
+                    UploadInfo(u["Key"], u["UploadId"], u["Initiated"]) for u in page.get("Uploads", [])
+                )
+        return uploads
 
 
 def _code(error: ClientError) -> str:
