@@ -670,9 +670,19 @@ def _check_conditions(call: _Call, info: ObjectInfo) -> Response | None:
 
 
 async def _get_object(call: _Call) -> Response:
-    blobs = call.ctx.blobs
-    info = await run_in_threadpool(blobs.head, call.bucket, call.key)
+    # Bytes and headers from one open: a concurrent overwrite cannot pair one write's ETag
+    # with another's bytes.
+    info, handle = await run_in_threadpool(call.ctx.blobs.open_object, call.bucket, call.key)
+    try:
+        return _object_response(call, info, handle)
+    except BaseException:
+        handle.close()
+        raise
+
+
+def _object_response(call: _Call, info: ObjectInfo, handle: BinaryIO) -> Response:
     if (not_modified := _check_conditions(call, info)) is not None:
+        handle.close()
         return not_modified
     byte_range = _parse_range(call.headers.get("range"), info.size)
     headers = _object_headers(info)
@@ -686,7 +696,6 @@ async def _get_object(call: _Call) -> Response:
         status = 206
         headers["Content-Range"] = f"bytes {first}-{last}/{info.size}"
     headers["Content-Length"] = str(length)
-    handle = await run_in_threadpool(blobs.open, call.bucket, call.key)
     return StreamingResponse(_stream(handle, first, length), status_code=status, headers=headers)
 
 
@@ -822,17 +831,23 @@ class _Slice:
 
 def _copy_part(call: _Call, src_bucket: str, src_key: str, part_number: int) -> tuple[str, datetime]:
     blobs = call.ctx.blobs
-    source = blobs.head(src_bucket, src_key)
-    _check_copy_conditions(call, source)
-    first, length = _copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
-    data = _Slice(blobs.open(src_bucket, src_key), first, length)
-    etag = blobs.upload_part(
-        call.bucket,
-        call.key,
-        call.params["uploadId"],
-        part_number,
-        data,  # type: ignore[arg-type]
-    )
+    source, handle = blobs.open_object(src_bucket, src_key)
+    try:
+        _check_copy_conditions(call, source)
+        first, length = _copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
+    except BaseException:
+        handle.close()
+        raise
+    try:
+        etag = blobs.upload_part(
+            call.bucket,
+            call.key,
+            call.params["uploadId"],
+            part_number,
+            _Slice(handle, first, length),  # type: ignore[arg-type]
+        )
+    finally:
+        handle.close()
     return etag, datetime.now(UTC)
 
 

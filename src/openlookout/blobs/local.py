@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import hashlib
 import itertools
 import json
@@ -106,6 +107,22 @@ class _Written:
 
 def _write_atomic(target: Path, chunks: Iterator[bytes]) -> _Written:
     """Write to a temp file beside ``target``, fsync, then rename over it."""
+    tmp, written = _write_temp(target, chunks)
+    _replace(tmp, target)
+    return written
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _write_temp(target: Path, chunks: Iterator[bytes]) -> tuple[Path, _Written]:
+    """Stream ``chunks`` into a new fsynced temp file beside ``target`` (same filesystem)."""
     for attempt in range(3):
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.parent / f"{RESERVED_PREFIX}-tmp-{uuid.uuid4().hex}"
@@ -126,12 +143,10 @@ def _write_atomic(target: Path, chunks: Iterator[bytes]) -> _Written:
                     size += len(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, target)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
-        return _Written(size, md5.digest())
+        return tmp, _Written(size, md5.digest())
     raise AssertionError("unreachable")
 
 
@@ -206,6 +221,22 @@ class LocalBlobStore:
         shutil.rmtree(path)
 
     # ----------------------------------------------------------------- objects
+    @contextlib.contextmanager
+    def _key_lock(self, bucket_dir: Path, key: str, exclusive: bool) -> Iterator[None]:
+        """Serialise an object's data rename + sidecar write against readers of the pair.
+
+        An flock on one of 256 stripe files per bucket (by key hash): it works across threads
+        and across the server's worker processes, and the lock files stay few.
+        """
+        locks = bucket_dir / STATE_DIR / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        fd = os.open(locks / _key_hash(key)[:2], os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
     def _meta_path(self, bucket_dir: Path, key: str) -> Path:
         digest = _key_hash(key)
         return bucket_dir / STATE_DIR / "meta" / digest[:2] / f"{digest}.json"
@@ -238,6 +269,17 @@ class LocalBlobStore:
     def _locate(self, bucket: str, key: str) -> tuple[Path, dict]:
         """(data path, up-to-date metadata) of an existing object."""
         bucket_dir = self._existing_bucket_dir(bucket)
+        with self._key_lock(bucket_dir, key, exclusive=False):
+            return self._locate_unlocked(bucket, bucket_dir, key)
+
+    def _open_locked(self, bucket: str, key: str) -> tuple[BinaryIO, dict]:
+        """An open handle and the metadata of the same write (the handle keeps that inode)."""
+        bucket_dir = self._existing_bucket_dir(bucket)
+        with self._key_lock(bucket_dir, key, exclusive=False):
+            path, meta = self._locate_unlocked(bucket, bucket_dir, key)
+            return open(path, "rb"), meta  # the caller owns (and closes) the handle
+
+    def _locate_unlocked(self, bucket: str, bucket_dir: Path, key: str) -> tuple[Path, dict]:
         meta = self._read_meta(bucket_dir, key)
         if meta is not None:
             path = self._data_path(bucket_dir, meta)
@@ -300,9 +342,31 @@ class LocalBlobStore:
         if not is_valid_key(key):
             raise ValueError(f"{key!r} is not a valid object key")
         bucket_dir = self._existing_bucket_dir(bucket)
-        old = self._read_meta(bucket_dir, key)
         location, path = self._choose_location(bucket_dir, key)
-        written = _write_atomic(path, chunks)
+        # The bytes stream into a temp file unlocked; only the switch to them (data rename and
+        # sidecar) is under the key's lock, so bytes, ETag and metadata change as one unit and
+        # the last writer to get there wins whole.
+        tmp, written = _write_temp(path, chunks)
+        with self._key_lock(bucket_dir, key, exclusive=True):
+            return self._commit(
+                bucket, bucket_dir, key, (location, path), tmp, written, content_type, metadata, etag_of
+            )
+
+    def _commit(
+        self,
+        bucket: str,
+        bucket_dir: Path,
+        key: str,
+        where: tuple[str, Path],
+        tmp: Path,
+        written: _Written,
+        content_type: str | None,
+        metadata: dict[str, str] | None,
+        etag_of: Callable[[], str] | None,
+    ) -> ObjectInfo:
+        location, path = where
+        old = self._read_meta(bucket_dir, key)
+        _replace(tmp, path)
         st = path.stat()
         meta = {
             "key": key,
@@ -335,8 +399,11 @@ class LocalBlobStore:
         return path.read_bytes()
 
     def open(self, bucket: str, key: str) -> BinaryIO:
-        path, _ = self._locate(bucket, key)
-        return open(path, "rb")  # the caller owns (and closes) the handle
+        return self._open_locked(bucket, key)[0]
+
+    def open_object(self, bucket: str, key: str) -> tuple[ObjectInfo, BinaryIO]:
+        handle, meta = self._open_locked(bucket, key)
+        return self._info(bucket, meta), handle
 
     def iter_chunks(self, bucket: str, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         path, _ = self._locate(bucket, key)
@@ -356,12 +423,13 @@ class LocalBlobStore:
 
     def delete(self, bucket: str, key: str) -> None:
         bucket_dir = self._existing_bucket_dir(bucket)
-        try:
-            path, _ = self._locate(bucket, key)
-        except NoSuchKey:
-            return
-        self._remove_data(bucket_dir, path)
-        self._meta_path(bucket_dir, key).unlink(missing_ok=True)
+        with self._key_lock(bucket_dir, key, exclusive=True):
+            try:
+                path, _ = self._locate_unlocked(bucket, bucket_dir, key)
+            except NoSuchKey:
+                return
+            self._remove_data(bucket_dir, path)
+            self._meta_path(bucket_dir, key).unlink(missing_ok=True)
 
     def _remove_data(self, bucket_dir: Path, path: Path) -> None:
         path.unlink(missing_ok=True)
@@ -375,10 +443,10 @@ class LocalBlobStore:
             parent = parent.parent
 
     def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> ObjectInfo:
-        src_path, src_meta = self._locate(src_bucket, src_key)
-        # Read the source fully through one handle so a concurrent overwrite of
-        # the source cannot mix two versions.
-        with open(src_path, "rb") as fh:
+        # One handle opened with its metadata, so a concurrent overwrite of the source
+        # cannot mix two versions.
+        fh, src_meta = self._open_locked(src_bucket, src_key)
+        with fh:
             return self._store(
                 dst_bucket,
                 dst_key,

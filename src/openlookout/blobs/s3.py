@@ -112,9 +112,18 @@ class S3BlobStore:
 
         return chunks()
 
+    def open_object(self, bucket: str, key: str) -> tuple[ObjectInfo, BinaryIO]:
+        with _mapped(bucket, key):
+            response = self.client.get_object(Bucket=bucket, Key=key)
+        return self._info(bucket, key, response), response["Body"]
+
     def head(self, bucket: str, key: str) -> ObjectInfo:
         with _mapped(bucket, key):
             response = self.client.head_object(Bucket=bucket, Key=key)
+        return self._info(bucket, key, response)
+
+    @staticmethod
+    def _info(bucket: str, key: str, response: dict) -> ObjectInfo:
         return ObjectInfo(
             bucket=bucket,
             key=key,

@@ -1,0 +1,70 @@
+"""Embedded S3 under hostile or concurrent use (issue 12 items 7, 11), over real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from test_s3_server import client, signed_http
+from test_s3_support import EmbeddedS3, embedded_s3
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedS3]:
+    with embedded_s3(tmp_path_factory.mktemp("s3hardening")) as running:
+        yield running
+
+
+def _body(writer: int) -> bytes:
+    # Sizes differ, so a mix of two writes shows in the length as well as in the digest.
+    return f"writer {writer:02d};".encode() * (2000 + 97 * writer)
+
+
+def test_concurrent_puts_of_one_key_stay_whole(server: EmbeddedS3) -> None:
+    s3 = client(server, max_pool_connections=60)
+    s3.create_bucket(Bucket="race")
+    stop = threading.Event()
+    mixed: list[str] = []
+
+    def put(writer: int) -> str:
+        return s3.put_object(
+            Bucket="race", Key="same/key.bin", Body=_body(writer), Metadata={"writer": str(writer)}
+        )["ETag"]
+
+    def check_whole(response: dict, data: bytes) -> None:
+        writer = int(response["Metadata"]["writer"])
+        if data != _body(writer) or response["ETag"] != f'"{hashlib.md5(data).hexdigest()}"':
+            mixed.append(f"metadata of writer {writer}, {len(data)} bytes, ETag {response['ETag']}")
+
+    def read_while_writing() -> None:
+        while not stop.is_set():
+            try:
+                got = s3.get_object(Bucket="race", Key="same/key.bin")
+            except s3.exceptions.NoSuchKey:
+                continue
+            check_whole(got, got["Body"].read())
+
+    s3.put_object(Bucket="race", Key="same/key.bin", Body=_body(99), Metadata={"writer": "99"})
+    readers = [threading.Thread(target=read_while_writing) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    try:
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            etags = list(pool.map(put, range(50)))
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(timeout=30)
+    assert mixed == []
+    final = s3.get_object(Bucket="race", Key="same/key.bin")
+    data = final["Body"].read()
+    check_whole(final, data)
+    assert mixed == []
+    assert final["ETag"] in etags  # one of the 50 won, whole
+    head = s3.head_object(Bucket="race", Key="same/key.bin")
+    assert (head["ETag"], head["Metadata"]) == (final["ETag"], final["Metadata"])
+    listed = s3.list_objects_v2(Bucket="race")["Contents"]
+    assert [(o["Key"], o["ETag"], o["Size"]) for o in listed] == [("same/key.bin", final["ETag"], len(data))]
