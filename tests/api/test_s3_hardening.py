@@ -68,3 +68,24 @@ def test_concurrent_puts_of_one_key_stay_whole(server: EmbeddedS3) -> None:
     assert (head["ETag"], head["Metadata"]) == (final["ETag"], final["Metadata"])
     listed = s3.list_objects_v2(Bucket="race")["Contents"]
     assert [(o["Key"], o["ETag"], o["Size"]) for o in listed] == [("same/key.bin", final["ETag"], len(data))]
+
+
+@pytest.mark.parametrize("name", ["xn--bcher-kva", "data-s3alias", "photos--ol-s3", "sthree-x", "b--x-s3"])
+def test_reserved_bucket_names_are_refused(server: EmbeddedS3, name: str) -> None:
+    # botocore checks only the character set, so these reach the server as they would from any SDK.
+    response = signed_http(server, "PUT", f"/{name}")
+    assert response.status == 400 and b"<Code>InvalidBucketName</Code>" in response.data
+    assert name not in [b["Name"] for b in client(server).list_buckets()["Buckets"]]
+
+
+def test_keys_that_are_not_utf8_are_refused(server: EmbeddedS3) -> None:
+    s3 = client(server)
+    s3.create_bucket(Bucket="utf8")
+    for path in ("/utf8/bad%FFkey", "/utf8/half%C3", "/utf8/%C0%AFoverlong"):
+        response = signed_http(server, "PUT", path, b"data")
+        assert response.status == 400 and b"<Code>InvalidURI</Code>" in response.data, path
+    listing = signed_http(server, "GET", "/utf8?prefix=%FF")
+    assert listing.status == 400 and b"<Code>InvalidURI</Code>" in listing.data
+    assert s3.list_objects_v2(Bucket="utf8")["KeyCount"] == 0  # nothing stored under a lookalike
+    s3.put_object(Bucket="utf8", Key="caf\u00e9/\U0001f36a.png", Body=b"ok")  # valid UTF-8 keys still work
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="utf8")["Contents"]] == ["caf\u00e9/\U0001f36a.png"]

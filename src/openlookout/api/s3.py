@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import BinaryIO
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote_to_bytes
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -35,7 +35,7 @@ from openlookout.api.s3_errors import (
     not_implemented,
 )
 from openlookout.blobs.base import BlobError, ObjectInfo, UploadInfo
-from openlookout.blobs.local import MAX_KEY_BYTES, common_prefix, is_valid_bucket_name
+from openlookout.blobs.local import MAX_KEY_BYTES, common_prefix, may_create_bucket
 from openlookout.errors import AccessDeniedError
 
 logger = logging.getLogger(__name__)
@@ -172,18 +172,27 @@ def _raw_path(request: Request) -> str:
     return quote(request.url.path, safe="/~")
 
 
+def _decode(text: str) -> str:
+    """Percent-decode wire text (bytes as latin-1) as UTF-8; S3 refuses what is not valid UTF-8
+    rather than store a lookalike key."""
+    try:
+        return unquote_to_bytes(text.encode("latin-1")).decode("utf-8")
+    except UnicodeError:
+        raise S3Error(400, "InvalidURI", "Couldn't parse the specified URI.") from None
+
+
 def _query_params(raw_query: str) -> dict[str, str]:
     params: dict[str, str] = {}
     for part in raw_query.split("&") if raw_query else []:
         if part:
             name, _, value = part.partition("=")
-            params.setdefault(unquote(name), unquote(value))
+            params.setdefault(_decode(name), _decode(value))
     return params
 
 
 def _split_path(raw_path: str) -> tuple[str, str]:
     bucket, _, key = raw_path.lstrip("/").partition("/")
-    return unquote(bucket), unquote(key)
+    return _decode(bucket), _decode(key)
 
 
 def _authenticate(
@@ -343,7 +352,7 @@ async def _list_buckets(call: _Call) -> Response:
 
 
 async def _create_bucket(call: _Call) -> Response:
-    if not is_valid_bucket_name(call.bucket):
+    if not may_create_bucket(call.bucket):
         raise S3Error(400, "InvalidBucketName", "The specified bucket is not valid.", BucketName=call.bucket)
     await run_in_threadpool(call.ctx.blobs.create_bucket, call.bucket)
     return Response(status_code=200, headers={"Location": f"/{call.bucket}"})
@@ -714,7 +723,7 @@ async def _delete_object(call: _Call) -> Response:
 
 
 def _copy_source(call: _Call) -> tuple[str, str]:
-    source = unquote(call.headers["x-amz-copy-source"]).partition("?")[0].lstrip("/")
+    source = _decode(call.headers["x-amz-copy-source"]).partition("?")[0].lstrip("/")
     bucket, _, key = source.partition("/")
     if not bucket or not key:
         raise S3Error(400, "InvalidArgument", "Copy Source must mention the source bucket and key")

@@ -62,6 +62,21 @@ def is_valid_bucket_name(name: str) -> bool:
     return bool(_BUCKET_NAME.match(name)) and ".." not in name and not _IP_ADDRESS.match(name)
 
 
+# Names AWS keeps for its own features (punycode, access point aliases, Object Lambda,
+# directory and table buckets, multi-region access points, documentation examples).
+_RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3", ".mrap")
+
+
+def may_create_bucket(name: str) -> bool:
+    """S3's rules for a new bucket name: the naming rules, and none of AWS's reserved forms."""
+    return (
+        is_valid_bucket_name(name)
+        and not name.startswith(_RESERVED_BUCKET_PREFIXES)
+        and not name.endswith(_RESERVED_BUCKET_SUFFIXES)
+    )
+
+
 def is_valid_key(key: str) -> bool:
     return bool(key) and len(key.encode("utf-8")) <= MAX_KEY_BYTES and "\x00" not in key
 
@@ -186,7 +201,7 @@ class LocalBlobStore:
         return path
 
     def create_bucket(self, bucket: str) -> None:
-        if not is_valid_bucket_name(bucket):
+        if not may_create_bucket(bucket):
             raise ValueError(f"{bucket!r} is not a valid bucket name")
         path = self.root / bucket
         try:
