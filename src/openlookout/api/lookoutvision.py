@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openlookout.api.bodies import BodyTooLargeError, body_limit, close_if_unread, drain, read_limited
 from openlookout.api.context import AppContext
 from openlookout.api.l4v_errors import error_response
 from openlookout.api.restjson import Router, SerializedResponse, parse_request, serialize_output
@@ -31,11 +32,13 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
     request_id = str(uuid.uuid4())
     operation_name: str | None = None
     try:
-        body = await request.body()
         method = request.method
         raw_path = request.scope["raw_path"].decode()
         raw_query = request.scope["query_string"].decode()
         headers = {name.lower(): value for name, value in request.headers.items()}
+        ctx.authenticator.precheck(raw_query, headers)  # no byte of an unsigned body is read
+        target = ROUTER.find(method, raw_path)
+        body = await read_limited(request, body_limit(target), target.name if target else None)
         principal = ctx.authenticator.authenticate(method, raw_path, raw_query, headers, body)
         operation, labels = ROUTER.match(method, raw_path)
         operation_name = operation.name
@@ -52,8 +55,10 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
         status = operation.http.get("responseCode", 200)
         serialized = serialize_output(operation.output_shape, result or {}, status)
     except Exception as exc:
+        if isinstance(exc, BodyTooLargeError):
+            await drain(request)
         serialized = error_response(exc, request_id, operation_name)
-    return _to_starlette(serialized, request_id)
+    return close_if_unread(request, _to_starlette(serialized, request_id))
 
 
 def _to_starlette(serialized: SerializedResponse, request_id: str) -> Response:

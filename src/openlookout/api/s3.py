@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import BinaryIO
+from typing import IO, BinaryIO
 from urllib.parse import quote, unquote_to_bytes
 
 from starlette.concurrency import run_in_threadpool
@@ -24,9 +24,8 @@ from starlette.responses import Response, StreamingResponse
 
 from openlookout.api import s3_xml
 from openlookout.api.auth import AuthError, Principal
+from openlookout.api.bodies import close_if_unread
 from openlookout.api.context import AppContext
-from openlookout.api.s3_checksums import ChecksumMismatch, InvalidChecksumHeader, verify_checksums
-from openlookout.api.s3_chunked import ChunkedEncodingError, decode_aws_chunked
 from openlookout.api.s3_errors import (
     S3Error,
     access_denied,
@@ -34,6 +33,7 @@ from openlookout.api.s3_errors import (
     from_blob_error,
     not_implemented,
 )
+from openlookout.api.s3_payload import receive_object, receive_small
 from openlookout.blobs.base import BlobError, ObjectInfo, UploadInfo
 from openlookout.blobs.local import MAX_KEY_BYTES, common_prefix, may_create_bucket
 from openlookout.errors import AccessDeniedError
@@ -41,9 +41,6 @@ from openlookout.errors import AccessDeniedError
 logger = logging.getLogger(__name__)
 
 _STREAM_CHUNK = 1 << 20
-_SIGNED_STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-# Body framings we can authenticate: unsigned chunks (TLS or checksum-protected) or chained chunk signatures.
-_STREAMING_MODES = frozenset({_SIGNED_STREAMING, "STREAMING-UNSIGNED-PAYLOAD-TRAILER"})
 # Query parameters that name an S3 sub-resource we do not serve, and the stem of the
 # operations they belong to (Get/Put/Delete + stem), so a 501 names the operation refused.
 _UNSUPPORTED_SUBRESOURCES = {
@@ -99,9 +96,10 @@ class _Call:
     key: str
     params: dict[str, str]
     headers: Mapping[str, str]
-    body: bytes
+    body: bytes  # the decoded body of a small (XML) request; empty for object uploads
     host: str
     principal: Principal
+    payload: IO[bytes] | None = None  # PutObject/UploadPart: the verified body, spooled
 
 
 _Handler = Callable[[_Call], Awaitable[Response]]
@@ -119,7 +117,7 @@ async def handle_s3(request: Request, ctx: AppContext) -> Response:
         response = _error_response(error, request_id, request)
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id
-    return response
+    return close_if_unread(request, response)
 
 
 def _error_response(error: S3Error, request_id: str, request: Request) -> Response:
@@ -141,15 +139,25 @@ async def _handle(request: Request, ctx: AppContext) -> Response:
     bucket, key = _split_path(raw_path)
     method = request.method.upper()
     operation, action = _resolve_operation(method, bucket, key, params, request.headers)
-    body = await request.body()
-    principal = _authenticate(ctx, method, raw_path, raw_query, request.headers, body, params)
+    # Signed headers authenticate before the body is read; it is checked against the signed
+    # x-amz-content-sha256 as it arrives (s3_payload), so an unsigned body is never buffered.
+    principal = _authenticate(ctx, method, raw_path, raw_query, request.headers, params)
     if operation != "DeleteObjects":  # authorised key by key, with per-key errors as S3 answers
         _authorize(ctx, principal, action)
     if bucket and bucket == ctx.settings.internal_bucket:
         raise access_denied()
     host = request.headers.get("host", "")
-    call = _Call(ctx, method, bucket, key, params, request.headers, body, host, principal)
+    call = _Call(ctx, method, bucket, key, params, request.headers, b"", host, principal)
     try:
+        if operation in ("PutObject", "UploadPart"):
+            spool = await receive_object(request, ctx.authenticator, ctx.settings.data_dir / "tmp")
+            with spool:
+                call.payload = spool
+                return await _HANDLERS[operation](call)
+        # Of the small bodies only DeleteObjects' carries checksums of itself (CompleteMultipartUpload's
+        # describe the object; CreateMultipartUpload's name an algorithm).
+        checked = operation == "DeleteObjects"
+        call.body = await receive_small(request, ctx.authenticator, check_checksums=checked)
         return await _HANDLERS[operation](call)
     except BlobError as error:
         raise from_blob_error(error) from None
@@ -201,12 +209,11 @@ def _authenticate(
     raw_path: str,
     raw_query: str,
     headers: Mapping[str, str],
-    body: bytes,
     params: Mapping[str, str],
 ) -> Principal:
     presigned = "X-Amz-Signature" in params and "authorization" not in headers
     try:
-        principal = ctx.authenticator.authenticate(method, raw_path, raw_query, headers, body)
+        principal = ctx.authenticator.authenticate(method, raw_path, raw_query, headers, None)
     except AuthError as error:
         raise from_auth_error(error, presigned) from None
     if principal.service != "s3":
@@ -278,39 +285,6 @@ def _resolve_operation(
 
 
 # ---------------------------------------------------------------- bodies
-
-
-def _payload(call: _Call) -> bytes:
-    """The object bytes of a PUT: aws-chunked decoded, length and checksums verified."""
-    headers = {k.lower(): v for k, v in call.headers.items()}
-    content_sha = headers.get("x-amz-content-sha256", "")
-    body = call.body
-    trailers: dict[str, str] = {}
-    if content_sha.startswith("STREAMING-") and content_sha not in _STREAMING_MODES:
-        raise not_implemented(f"x-amz-content-sha256 {content_sha}")
-    if "aws-chunked" in headers.get("content-encoding", "") or content_sha.startswith("STREAMING-"):
-        try:
-            decoded = decode_aws_chunked(body)
-        except ChunkedEncodingError as error:
-            raise S3Error(400, "IncompleteBody", str(error)) from None
-        if content_sha == _SIGNED_STREAMING:
-            try:
-                call.ctx.authenticator.verify_chunk_signatures(
-                    headers, decoded.chunk_signatures, decoded.chunk_hashes
-                )
-            except AuthError as error:
-                raise from_auth_error(error, presigned=False) from None
-        body, trailers = decoded.payload, decoded.trailers
-        declared = headers.get("x-amz-decoded-content-length")
-        if declared is not None and declared.isdigit() and int(declared) != len(body):
-            raise S3Error(400, "IncompleteBody", "You did not provide the number of bytes specified.")
-    try:
-        verify_checksums({**headers, **trailers}, body)
-    except ChecksumMismatch as error:
-        raise S3Error(400, "BadDigest", str(error)) from None
-    except InvalidChecksumHeader as error:
-        raise S3Error(400, "InvalidDigest", str(error)) from None
-    return body
 
 
 def _user_metadata(headers: Mapping[str, str]) -> dict[str, str]:
@@ -474,9 +448,8 @@ async def _delete_objects(call: _Call) -> Response:
             "InvalidRequest",
             "Missing required header for this request: Content-MD5 (or an x-amz-checksum-* header)",
         )
-    body = _payload(call)
     try:
-        keys, quiet = s3_xml.parse_delete(body)
+        keys, quiet = s3_xml.parse_delete(call.body)
     except s3_xml.MalformedXML as error:
         raise S3Error(400, "MalformedXML", str(error)) from None
     if not await run_in_threadpool(call.ctx.blobs.bucket_exists, call.bucket):
@@ -546,7 +519,7 @@ async def _list_multipart_uploads(call: _Call) -> Response:
 
 async def _put_object(call: _Call) -> Response:
     _check_key(call.key)
-    payload = _payload(call)
+    payload = call.payload
     info = await run_in_threadpool(
         call.ctx.blobs.put,
         call.bucket,
@@ -793,7 +766,7 @@ async def _create_multipart_upload(call: _Call) -> Response:
 
 async def _upload_part(call: _Call) -> Response:
     part_number = _part_number(call)
-    payload = _payload(call)
+    payload = call.payload
     etag = await run_in_threadpool(
         call.ctx.blobs.upload_part, call.bucket, call.key, call.params["uploadId"], part_number, payload
     )
