@@ -35,8 +35,7 @@ def s3(server: EmbeddedS3):
 
 @pytest.fixture
 def bucket(s3, request: pytest.FixtureRequest) -> str:
-    name = "s-" + request.node.name.lower().replace("_", "-")[:40].strip("-")
-    s3.create_bucket(Bucket=name)
+    s3.create_bucket(Bucket=(name := "s-" + request.node.name.lower().replace("_", "-")[:40].strip("-")))
     return name
 
 
@@ -195,26 +194,21 @@ def test_list_parts_list_uploads_and_upload_part_copy(server: EmbeddedS3, s3, bu
     assert error_code(caught) == "NoSuchUpload"
 
     again = s3.create_multipart_upload(Bucket=bucket, Key="again.bin")["UploadId"]
-    with pytest.raises(ClientError) as caught:
-        s3.upload_part_copy(
-            Bucket=bucket,
-            Key="again.bin",
-            UploadId=again,
-            PartNumber=1,
-            CopySource={"Bucket": bucket, "Key": "src.bin"},
-            CopySourceRange=f"bytes=0-{len(source)}",
-        )
-    assert error_code(caught) == "InvalidRange"
-    with pytest.raises(ClientError) as caught:
-        s3.upload_part_copy(
-            Bucket=bucket,
-            Key="again.bin",
-            UploadId=again,
-            PartNumber=1,
-            CopySource={"Bucket": bucket, "Key": "src.bin"},
-            CopySourceIfMatch='"0000"',
-        )
-    assert error_code(caught) == "PreconditionFailed"
+    refusals = [
+        ({"CopySourceRange": f"bytes=0-{len(source)}"}, "InvalidRange"),
+        ({"CopySourceIfMatch": '"0"'}, "PreconditionFailed"),
+    ]
+    for extra, code in refusals:
+        with pytest.raises(ClientError) as caught:
+            s3.upload_part_copy(
+                Bucket=bucket,
+                Key="again.bin",
+                UploadId=again,
+                PartNumber=1,
+                CopySource={"Bucket": bucket, "Key": "src.bin"},
+                **extra,
+            )
+        assert error_code(caught) == code
 
 
 def test_conditional_get_and_head(s3, bucket: str) -> None:

@@ -22,13 +22,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import pytest
 import urllib3
-from botocore.auth import S3SigV4Auth, SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from botocore.model import Shape
 from hypothesis import HealthCheck, given, seed, settings
@@ -37,9 +33,9 @@ from hypothesis import strategies as st
 from openlookout.api.shapes.lookoutvision import SERVICE as L4V_SERVICE
 from openlookout.api.shapes.rekognition import SERVICE as CL_SERVICE
 
-from .clients.connect import session_for
+from .clients.connect import s3_client, session_for
 from .conftest import client_config, start_server
-from .server import REGION, ServerProcess
+from .server import ServerProcess, signed_request
 
 SEED = 20261207  # a fixed seed (and no example database): the same requests every run
 FUZZ = settings(
@@ -177,23 +173,15 @@ def _send(
     headers: dict[str, str],
     params: dict[str, str] | None = None,
 ) -> None:
-    request = AWSRequest(
-        method=method, url=server.endpoint + path, data=body, headers=headers, params=params or {}
-    )
-    signer = S3SigV4Auth if service == "s3" else SigV4Auth
-    signer(Credentials(server.access_key, server.secret_key), service, REGION).add_auth(request)
-    prepared = request.prepare()
     try:
-        response = urllib3.request(
-            method, prepared.url, body=body, headers=dict(prepared.headers), timeout=60, retries=False
-        )
+        response = signed_request(server.endpoint, server.keys, service, method, path, body, headers, params)
     except urllib3.exceptions.HTTPError as error:
-        raise AssertionError(f"{method} {prepared.url[:300]} dropped the connection: {error}") from None
+        raise AssertionError(f"{method} {path[:300]} {params} dropped the connection: {error}") from None
     # S3 answers what it does not implement with 501 NotImplemented, on purpose.
     not_implemented = method == "HEAD" or b"<Code>NotImplemented</Code>" in response.data  # HEAD: no body
     deliberate = service == "s3" and response.status == 501 and not_implemented
     assert response.status < 500 or deliberate, (
-        f"{method} {prepared.url[:300]} answered {response.status}: {response.data[:300]!r}"
+        f"{method} {path[:300]} {params} answered {response.status}: {response.data[:300]!r}"
     )
 
 
@@ -281,16 +269,9 @@ def test_fuzz_s3_routes(
 
 
 @pytest.fixture(scope="module")
-def fuzz_bucket(fuzz_server: ServerProcess) -> ServerProcess:
+def fuzz_bucket(fuzz_server: ServerProcess, sdk_model_dir: Path) -> ServerProcess:
     """The server, with one bucket and one object for the S3 requests to find."""
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=fuzz_server.endpoint,
-        region_name=REGION,
-        aws_access_key_id=fuzz_server.access_key,
-        aws_secret_access_key=fuzz_server.secret_key,
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    s3 = s3_client(client_config(fuzz_server, sdk_model_dir))
     s3.create_bucket(Bucket="fuzz-bucket")
     s3.put_object(Bucket="fuzz-bucket", Key="k", Body=b"fuzz object")
     return fuzz_server

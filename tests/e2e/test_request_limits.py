@@ -14,16 +14,12 @@ import os
 import socket
 from typing import Any
 
-import boto3
 import pytest
-import urllib3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from .server import REGION, ServerProcess
+from .clients.connect import NO_RETRIES, session_for
+from .server import ServerProcess, signed_request
 
 HUNDRED_MB = 100 * 1000 * 1000
 
@@ -63,21 +59,11 @@ def test_unsigned_100_mb_bodies_are_refused_unread(server: ServerProcess) -> Non
     assert headers.get("connection") == "close"
 
 
-def _signed(
-    server: ServerProcess, service: str, method: str, path: str, body: bytes, headers: dict[str, str]
-) -> urllib3.BaseHTTPResponse:
-    request = AWSRequest(method=method, url=server.endpoint + path, data=body, headers=headers)
-    SigV4Auth(Credentials(server.access_key, server.secret_key), service, REGION).add_auth(request)
-    prepared = request.prepare()
-    return urllib3.request(
-        method, prepared.url, body=body, headers=dict(prepared.headers), timeout=60, retries=False
-    )
-
-
 def test_signed_bodies_over_their_operation_limit(server: ServerProcess) -> None:
     image = b"\x89PNG" + os.urandom(8 * 1024 * 1024 - 3)  # one byte past DetectAnomalies' 8 MiB
-    detect = _signed(
-        server,
+    detect = signed_request(
+        server.endpoint,
+        server.keys,
         "lookoutvision",
         "POST",
         "/2020-11-20/projects/limits/models/1/detect",
@@ -86,8 +72,9 @@ def test_signed_bodies_over_their_operation_limit(server: ServerProcess) -> None
     )
     assert detect.status == 400 and detect.headers["x-amzn-ErrorType"] == "ValidationException"
     assert "8388608-byte limit of DetectAnomalies" in detect.json()["message"]
-    json_op = _signed(
-        server,
+    json_op = signed_request(
+        server.endpoint,
+        server.keys,
         "lookoutvision",
         "POST",
         "/2020-11-20/projects",
@@ -97,14 +84,9 @@ def test_signed_bodies_over_their_operation_limit(server: ServerProcess) -> None
     assert json_op.status == 400 and "1048576-byte limit of CreateProject" in json_op.json()["message"]
 
 
-def test_detect_custom_labels_image_over_5_mib(server: ServerProcess) -> None:
-    client = boto3.client(
-        "rekognition",
-        endpoint_url=server.endpoint,
-        region_name=REGION,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        config=Config(retries={"total_max_attempts": 1}),
+def test_detect_custom_labels_image_over_5_mib(server: ServerProcess, config: dict[str, Any]) -> None:
+    client = session_for(config).client(
+        "rekognition", endpoint_url=server.endpoint, config=Config(retries=NO_RETRIES)
     )
     arn = "arn:aws:rekognition:us-east-1:123456789012:project/p/version/v/1"
     with pytest.raises(ClientError) as caught:
@@ -123,24 +105,12 @@ def test_s3_object_bodies_stream_through_and_small_ones_are_capped(server: Serve
         == hashlib.md5(payload).digest()
     )
     huge_xml = b"<Delete>" + b"<Object><Key>k</Key></Object>" * 80_000 + b"</Delete>"
-    refused = _signed_s3(server, "POST", "/limits?delete", huge_xml)
+    refused = signed_request(server.endpoint, server.keys, "s3", "POST", "/limits?delete", huge_xml)
     assert refused.status == 400 and b"<Code>MaxMessageLengthExceeded</Code>" in refused.data
     # A body that does not match its signed SHA-256 is refused and nothing is stored.
-    tampered = _signed_s3(server, "PUT", "/limits/tampered.bin", b"original", send=b"tampered")
+    tampered = signed_request(
+        server.endpoint, server.keys, "s3", "PUT", "/limits/tampered.bin", b"original", send=b"tampered"
+    )
     assert tampered.status == 400 and b"<Code>XAmzContentSHA256Mismatch</Code>" in tampered.data
     with pytest.raises(ClientError):
         s3.head_object(Bucket="limits", Key="tampered.bin")
-
-
-def _signed_s3(
-    server: ServerProcess, method: str, path: str, body: bytes, send: bytes | None = None
-) -> urllib3.BaseHTTPResponse:
-    from botocore.auth import S3SigV4Auth
-
-    request = AWSRequest(method=method, url=server.endpoint + path, data=body)
-    S3SigV4Auth(Credentials(server.access_key, server.secret_key), "s3", REGION).add_auth(request)
-    prepared = request.prepare()
-    data = body if send is None else send
-    return urllib3.request(
-        method, prepared.url, body=data, headers=dict(prepared.headers), timeout=60, retries=False
-    )

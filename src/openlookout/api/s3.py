@@ -367,35 +367,33 @@ def _url_encoding(params: Mapping[str, str]) -> bool:
     return encoding == "url"
 
 
+def _list_query(params: Mapping[str, str]) -> s3_xml.ListQuery:
+    return s3_xml.ListQuery(
+        prefix=params.get("prefix", ""),
+        delimiter=params.get("delimiter") or None,
+        max_keys=_max_param(params, "max-keys"),
+        url_encode=_url_encoding(params),
+    )
+
+
 async def _list_objects_v2(call: _Call) -> Response:
-    params = call.params
-    max_keys = _max_param(params, "max-keys")
-    url_encode = _url_encoding(params)
-    prefix = params.get("prefix", "")
-    delimiter = params.get("delimiter") or None
-    continuation = params.get("continuation-token") or None
-    start_after = params.get("start-after") or None
+    query = _list_query(call.params)
+    continuation = call.params.get("continuation-token") or None
+    start_after = call.params.get("start-after") or None
     try:
         result = await run_in_threadpool(
             call.ctx.blobs.list,
             call.bucket,
-            prefix,
-            delimiter,
-            max_keys,
+            query.prefix,
+            query.delimiter,
+            query.max_keys,
             continuation,
             start_after,
         )
     except ValueError as error:
         raise S3Error(400, "InvalidArgument", str(error)) from None
     document = s3_xml.list_objects_v2_document(
-        call.bucket,
-        result,
-        prefix=prefix,
-        delimiter=delimiter,
-        max_keys=max_keys,
-        url_encode=url_encode,
-        continuation=continuation,
-        start_after=start_after,
+        call.bucket, result, query, continuation=continuation, start_after=start_after
     )
     return _xml(document)
 
@@ -406,19 +404,16 @@ _PAST_PREFIX = "\U0010ffff" * 4
 
 async def _list_objects_v1(call: _Call) -> Response:
     """ListObjects (version 1): Marker instead of a continuation token."""
-    params = call.params
-    max_keys = _max_param(params, "max-keys")
-    url_encode = _url_encoding(params)
-    prefix = params.get("prefix", "")
-    delimiter = params.get("delimiter") or None
-    marker = params.get("marker", "")
+    query = _list_query(call.params)
+    prefix, delimiter = query.prefix, query.delimiter
+    marker = call.params.get("marker", "")
     start_after = marker or None
     rolled_up = common_prefix(marker, prefix, delimiter) == marker
     if marker and marker.startswith(prefix) and rolled_up:
         # A NextMarker that is a common prefix: continue after every key rolled up into it.
         start_after = marker + _PAST_PREFIX
     result = await run_in_threadpool(
-        call.ctx.blobs.list, call.bucket, prefix, delimiter, max_keys, None, start_after
+        call.ctx.blobs.list, call.bucket, prefix, delimiter, query.max_keys, None, start_after
     )
     next_marker = None
     if result.is_truncated and delimiter:
@@ -426,14 +421,7 @@ async def _list_objects_v1(call: _Call) -> Response:
         candidates = [o.key for o in result.objects[-1:]] + result.common_prefixes[-1:]
         next_marker = max(candidates, key=lambda k: k.encode("utf-8")) if candidates else None
     document = s3_xml.list_objects_v1_document(
-        call.bucket,
-        result,
-        prefix=prefix,
-        delimiter=delimiter,
-        max_keys=max_keys,
-        url_encode=url_encode,
-        marker=marker,
-        next_marker=next_marker,
+        call.bucket, result, query, marker=marker, next_marker=next_marker
     )
     return _xml(document)
 

@@ -86,54 +86,50 @@ def _add_listing(root: ET.Element, result: ListResult, enc: Callable[[str], str]
         _add(_add(root, "CommonPrefixes"), "Prefix", enc(common))
 
 
-def list_objects_v1_document(
-    bucket: str,
-    result: ListResult,
-    *,
-    prefix: str,
-    delimiter: str | None,
-    max_keys: int,
-    url_encode: bool,
-    marker: str,
-    next_marker: str | None,
-) -> bytes:
-    enc = _encoder(url_encode)
+@dataclass(frozen=True)
+class ListQuery:
+    """The parameters ListObjects and ListObjectsV2 share."""
+
+    prefix: str
+    delimiter: str | None
+    max_keys: int
+    url_encode: bool
+
+
+def _list_root(bucket: str, query: ListQuery) -> tuple[ET.Element, Callable[[str], str]]:
+    enc = _encoder(query.url_encode)
     root = ET.Element("ListBucketResult", xmlns=S3_NS)
     _add(root, "Name", bucket)
-    _add(root, "Prefix", enc(prefix))
+    _add(root, "Prefix", enc(query.prefix))
+    return root, enc
+
+
+def _list_tail(root: ET.Element, query: ListQuery, enc: Callable[[str], str]) -> None:
+    _add(root, "MaxKeys", query.max_keys)
+    if query.delimiter:
+        _add(root, "Delimiter", enc(query.delimiter))
+    if query.url_encode:
+        _add(root, "EncodingType", "url")
+
+
+def list_objects_v1_document(
+    bucket: str, result: ListResult, query: ListQuery, *, marker: str, next_marker: str | None
+) -> bytes:
+    root, enc = _list_root(bucket, query)
     _add(root, "Marker", enc(marker))
     if next_marker is not None:
         _add(root, "NextMarker", enc(next_marker))
-    _add(root, "MaxKeys", max_keys)
-    if delimiter:
-        _add(root, "Delimiter", enc(delimiter))
-    if url_encode:
-        _add(root, "EncodingType", "url")
+    _list_tail(root, query, enc)
     _add(root, "IsTruncated", "true" if result.is_truncated else "false")
     _add_listing(root, result, enc)
     return _document(root)
 
 
 def list_objects_v2_document(
-    bucket: str,
-    result: ListResult,
-    *,
-    prefix: str,
-    delimiter: str | None,
-    max_keys: int,
-    url_encode: bool,
-    continuation: str | None,
-    start_after: str | None,
+    bucket: str, result: ListResult, query: ListQuery, *, continuation: str | None, start_after: str | None
 ) -> bytes:
-    enc = _encoder(url_encode)
-    root = ET.Element("ListBucketResult", xmlns=S3_NS)
-    _add(root, "Name", bucket)
-    _add(root, "Prefix", enc(prefix))
-    if delimiter:
-        _add(root, "Delimiter", enc(delimiter))
-    _add(root, "MaxKeys", max_keys)
-    if url_encode:
-        _add(root, "EncodingType", "url")
+    root, enc = _list_root(bucket, query)
+    _list_tail(root, query, enc)
     _add(root, "KeyCount", len(result.objects) + len(result.common_prefixes))
     _add(root, "IsTruncated", "true" if result.is_truncated else "false")
     if continuation:
