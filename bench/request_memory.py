@@ -4,7 +4,8 @@ Starts a fresh server per scenario (``--src`` chooses which source tree it runs,
 commit can be measured in the same run: ``git archive <commit> src | tar -x -C /tmp/old``),
 reads its ``VmHWM`` (peak resident set) from ``/proc`` after start-up, sends the bodies from
 client threads (each sends all of its 100 MB unless the server closes first), and reads
-``VmHWM`` again. Prints one markdown table.
+``VmHWM`` again. Two kinds of body: an unsigned ``POST /2020-11-20/projects`` (refused), and a
+signed 100 MB S3 PutObject through boto3 (stored). Prints one markdown table.
 
     .venv/bin/python -m bench.request_memory --src src --src /tmp/old/src
 """
@@ -71,11 +72,35 @@ def _unsigned_post(port: int, path: str) -> str:
         return f"closed after {sent / 1e6:.0f} MB ({type(error).__name__})"
 
 
-def measure(src: Path, concurrent: int) -> tuple[int, int, str]:
+_KEY_ID, _SECRET = "AKIABENCHBENCHBENCH1", "b" * 40
+
+
+def _signed_put(port: int, index: int) -> str:
+    """A signed 100 MB PutObject (boto3 signs the payload's SHA-256, as the CLI does)."""
+    import boto3
+    from botocore.config import Config
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id=_KEY_ID,
+        aws_secret_access_key=_SECRET,
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, read_timeout=300),
+    )
+    if index == 0:
+        s3.create_bucket(Bucket="bench")
+    else:
+        time.sleep(2)  # after the bucket exists
+    etag = s3.put_object(Bucket="bench", Key=f"big-{index}", Body=b"x" * BODY)["ETag"]
+    return "stored" if etag else "no ETag"
+
+
+def measure(src: Path, concurrent: int, kind: str = "unsigned POST") -> tuple[int, int, str]:
     port = _free_port()
     with tempfile.TemporaryDirectory() as data:
         env = dict(os.environ, PYTHONPATH=str(src.resolve()))
-        env.update(OPENLOOKOUT_ACCESS_KEY_ID="AKIABENCHBENCHBENCH1", OPENLOOKOUT_SECRET_ACCESS_KEY="b" * 40)
+        env.update(OPENLOOKOUT_ACCESS_KEY_ID=_KEY_ID, OPENLOOKOUT_SECRET_ACCESS_KEY=_SECRET)
         command = [sys.executable, "-m", "openlookout", "serve", "--host", "127.0.0.1", "--port", str(port)]
         command += ["--data-dir", data]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -84,10 +109,11 @@ def measure(src: Path, concurrent: int) -> tuple[int, int, str]:
             time.sleep(2)  # let start-up settle (hosting restore, job runner)
             before = _hwm_kib(process.pid)
             outcomes: list[str] = []
-            threads = [
-                threading.Thread(target=lambda: outcomes.append(_unsigned_post(port, "/2020-11-20/projects")))
-                for _ in range(concurrent)
-            ]
+            if kind == "unsigned POST":
+                jobs = [lambda: _unsigned_post(port, "/2020-11-20/projects")] * concurrent
+            else:
+                jobs = [lambda i=i: _signed_put(port, i) for i in range(concurrent)]
+            threads = [threading.Thread(target=lambda job=job: outcomes.append(job())) for job in jobs]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -103,15 +129,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--src", action="append", type=Path, required=True, help="source tree(s) to run")
     args = parser.parse_args()
-    print("| source | bodies at once | peak RSS before (MiB) | after (MiB) | growth (MiB) | client saw |")
-    print("|---|---|---|---|---|---|")
+    print("| source | body | at once | peak RSS before (MiB) | after (MiB) | growth (MiB) | client saw |")
+    print("|---|---|---|---|---|---|---|")
     for src in args.src:
-        for concurrent in (1, 4):
-            before, after, outcome = measure(src, concurrent)
-            print(
-                f"| {src} | {concurrent} | {before / 1024:.0f} | {after / 1024:.0f} | "
-                f"{(after - before) / 1024:.0f} | {outcome} |"
-            )
+        for kind in ("unsigned POST", "signed PutObject"):
+            for concurrent in (1, 4):
+                before, after, outcome = measure(src, concurrent, kind)
+                print(
+                    f"| {src} | {kind} | {concurrent} | {before / 1024:.0f} | {after / 1024:.0f} | "
+                    f"{(after - before) / 1024:.0f} | {outcome} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
