@@ -33,7 +33,7 @@ from openlookout.api.s3_errors import (
     from_blob_error,
     not_implemented,
 )
-from openlookout.api.s3_payload import receive_object, receive_small
+from openlookout.api.s3_payload import receive_object, receive_small, spool_file
 from openlookout.blobs.base import BlobError, ObjectInfo, UploadInfo
 from openlookout.blobs.local import MAX_KEY_BYTES, common_prefix, may_create_bucket
 from openlookout.errors import AccessDeniedError
@@ -789,35 +789,19 @@ def _copy_range(header: str | None, size: int) -> tuple[int, int]:
     return first, last - first + 1
 
 
-class _Slice:
-    """``length`` bytes of an open file from ``first``: what UploadPartCopy stores."""
-
-    def __init__(self, handle: BinaryIO, first: int, length: int) -> None:
-        self._chunks = _stream(handle, first, length)
-
-    def read(self, size: int = -1) -> bytes:
-        return next(self._chunks, b"")
-
-
 def _copy_part(call: _Call, src_bucket: str, src_key: str, part_number: int) -> tuple[str, datetime]:
     blobs = call.ctx.blobs
     source, handle = blobs.open_object(src_bucket, src_key)
-    try:
+    with handle:
         _check_copy_conditions(call, source)
         first, length = _copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
-    except BaseException:
-        handle.close()
-        raise
-    try:
-        etag = blobs.upload_part(
-            call.bucket,
-            call.key,
-            call.params["uploadId"],
-            part_number,
-            _Slice(handle, first, length),  # type: ignore[arg-type]
-        )
-    finally:
-        handle.close()
+        # The range goes through a spool file: a seekable body of known length, as every store
+        # (a remote S3 one too) wants for a part; memory stays at one chunk.
+        with spool_file(call.ctx.settings.data_dir / "tmp") as part:
+            for chunk in _stream(handle, first, length):
+                part.write(chunk)
+            part.seek(0)
+            etag = blobs.upload_part(call.bucket, call.key, call.params["uploadId"], part_number, part)
     return etag, datetime.now(UTC)
 
 

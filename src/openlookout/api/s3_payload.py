@@ -139,13 +139,18 @@ def _declared_length(headers: Mapping[str, str]) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
+def spool_file(spool_dir: Path) -> IO[bytes]:
+    """A temporary file that stays in memory up to 1 MiB, then moves to ``spool_dir``."""
+    spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY, dir=spool_dir)  # type: ignore[return-value]
+
+
 async def receive_object(request: Request, authenticator: Authenticator, spool_dir: Path) -> IO[bytes]:
     """A PutObject/UploadPart body, verified, in a temporary file positioned at its start."""
     declared = _declared_length(request.headers)
     if declared is not None and declared > MAX_OBJECT_PUT + (1 << 20):  # room for aws-chunked framing
         raise entity_too_large(MAX_OBJECT_PUT)
-    spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY, dir=spool_dir)  # noqa: SIM115
+    spool = spool_file(spool_dir)
     try:
         too_large = entity_too_large(MAX_OBJECT_PUT)
         receiver = PayloadReceiver(request.headers, authenticator, spool, MAX_OBJECT_PUT, too_large)
