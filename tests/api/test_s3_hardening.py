@@ -89,3 +89,31 @@ def test_keys_that_are_not_utf8_are_refused(server: EmbeddedS3) -> None:
     assert s3.list_objects_v2(Bucket="utf8")["KeyCount"] == 0  # nothing stored under a lookalike
     s3.put_object(Bucket="utf8", Key="caf\u00e9/\U0001f36a.png", Body=b"ok")  # valid UTF-8 keys still work
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="utf8")["Contents"]] == ["caf\u00e9/\U0001f36a.png"]
+
+
+def test_conditional_puts_are_atomic_with_the_write(server: EmbeddedS3) -> None:
+    s3 = client(server, max_pool_connections=20)
+    s3.create_bucket(Bucket="locks")
+
+    def take_lock(writer: int) -> int:
+        try:
+            s3.put_object(Bucket="locks", Key="state.lock", Body=str(writer).encode(), IfNoneMatch="*")
+        except s3.exceptions.ClientError as error:
+            return error.response["ResponseMetadata"]["HTTPStatusCode"]
+        return 200
+
+    # Twenty writers race for an absent key (Terraform's S3 lock file): exactly one wins.
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = sorted(pool.map(take_lock, range(20)))
+    assert statuses == [200] + [412] * 19
+    winner = s3.get_object(Bucket="locks", Key="state.lock")
+    etag = winner["ETag"]
+    with pytest.raises(s3.exceptions.ClientError) as caught:
+        s3.put_object(Bucket="locks", Key="state.lock", Body=b"x", IfMatch='"0123"')
+    assert caught.value.response["Error"]["Code"] == "PreconditionFailed"
+    assert s3.put_object(Bucket="locks", Key="state.lock", Body=b"next", IfMatch=etag)["ETag"] != etag
+    with pytest.raises(s3.exceptions.ClientError) as caught:
+        s3.put_object(Bucket="locks", Key="absent", Body=b"x", IfMatch=etag)
+    assert caught.value.response["Error"]["Code"] == "NoSuchKey"
+    response = signed_http(server, "PUT", "/locks/other", b"x", {"If-None-Match": '"abc"'})
+    assert response.status == 501 and b"If-None-Match other than" in response.data

@@ -34,7 +34,7 @@ from openlookout.api.s3_errors import (
     not_implemented,
 )
 from openlookout.api.s3_payload import receive_object, receive_small, spool_file
-from openlookout.blobs.base import BlobError, ObjectInfo, UploadInfo
+from openlookout.blobs.base import BlobError, ObjectInfo, UploadInfo, WriteCondition
 from openlookout.blobs.local import MAX_KEY_BYTES, common_prefix, may_create_bucket
 from openlookout.errors import AccessDeniedError
 
@@ -505,6 +505,16 @@ async def _list_multipart_uploads(call: _Call) -> Response:
 # --------------------------------------------------------------- objects
 
 
+def _write_condition(headers: Mapping[str, str]) -> WriteCondition | None:
+    """PutObject's If-None-Match (only ``*``, as S3) and If-Match."""
+    if_none_match, if_match = headers.get("if-none-match"), headers.get("if-match")
+    if if_none_match is None and if_match is None:
+        return None
+    if if_none_match is not None and if_none_match.strip() != "*":
+        raise not_implemented("PutObject with an If-None-Match other than '*'")
+    return WriteCondition(if_match=if_match, if_absent=if_none_match is not None)
+
+
 async def _put_object(call: _Call) -> Response:
     _check_key(call.key)
     payload = call.payload
@@ -515,6 +525,7 @@ async def _put_object(call: _Call) -> Response:
         payload,
         call.headers.get("content-type"),
         _user_metadata(call.headers),
+        _write_condition(call.headers),
     )
     return Response(status_code=200, headers={"ETag": info.etag})
 

@@ -67,6 +67,31 @@ class EntityTooSmall(BlobError):
         self.part_number = part_number
 
 
+class PreconditionFailed(BlobError):
+    """A conditional write found the object other than the condition required."""
+
+    def __init__(self, bucket: str, key: str, condition: str) -> None:
+        super().__init__(f"s3://{bucket}/{key} does not satisfy {condition}.")
+        self.condition = condition  # "If-Match" | "If-None-Match"
+
+
+@dataclass(frozen=True)
+class WriteCondition:
+    """S3's conditional PutObject: ``if_match`` an ETag, or ``if_absent`` (If-None-Match: *)."""
+
+    if_match: str | None = None
+    if_absent: bool = False
+
+    def check(self, bucket: str, key: str, current_etag: str | None) -> None:
+        if self.if_absent and current_etag is not None:
+            raise PreconditionFailed(bucket, key, "If-None-Match")
+        if self.if_match is not None:
+            if current_etag is None:
+                raise NoSuchKey(bucket, key)
+            if self.if_match.strip().strip('"') not in ("*", current_etag.strip('"')):
+                raise PreconditionFailed(bucket, key, "If-Match")
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     bucket: str
@@ -122,6 +147,7 @@ class BlobStore(Protocol):
         data: bytes | BinaryIO,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
+        condition: WriteCondition | None = None,  # checked atomically with the write
     ) -> ObjectInfo: ...
     def get(self, bucket: str, key: str) -> bytes: ...
     def open(self, bucket: str, key: str) -> BinaryIO: ...

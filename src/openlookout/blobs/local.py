@@ -40,6 +40,7 @@ from openlookout.blobs.base import (
     ObjectInfo,
     PartInfo,
     UploadInfo,
+    WriteCondition,
 )
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
@@ -353,6 +354,7 @@ class LocalBlobStore:
         content_type: str | None,
         metadata: dict[str, str] | None,
         etag_of: Callable[[], str] | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         if not is_valid_key(key):
             raise ValueError(f"{key!r} is not a valid object key")
@@ -363,9 +365,21 @@ class LocalBlobStore:
         # the last writer to get there wins whole.
         tmp, written = _write_temp(path, chunks)
         with self._key_lock(bucket_dir, key, exclusive=True):
+            if condition is not None:
+                try:
+                    condition.check(bucket, key, self._current_etag(bucket, bucket_dir, key))
+                except BaseException:
+                    tmp.unlink(missing_ok=True)
+                    raise
             return self._commit(
                 bucket, bucket_dir, key, (location, path), tmp, written, content_type, metadata, etag_of
             )
+
+    def _current_etag(self, bucket: str, bucket_dir: Path, key: str) -> str | None:
+        try:
+            return str(self._locate_unlocked(bucket, bucket_dir, key)[1]["etag"])
+        except NoSuchKey:
+            return None
 
     def _commit(
         self,
@@ -406,8 +420,9 @@ class LocalBlobStore:
         data: bytes | BinaryIO,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
-        return self._store(bucket, key, _iter_source(data), content_type, metadata)
+        return self._store(bucket, key, _iter_source(data), content_type, metadata, condition=condition)
 
     def get(self, bucket: str, key: str) -> bytes:
         path, _ = self._locate(bucket, key)

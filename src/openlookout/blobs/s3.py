@@ -24,7 +24,9 @@ from openlookout.blobs.base import (
     NoSuchUpload,
     ObjectInfo,
     PartInfo,
+    PreconditionFailed,
     UploadInfo,
+    WriteCondition,
 )
 from openlookout.blobs.local import DEFAULT_CONTENT_TYPE
 
@@ -82,12 +84,18 @@ class S3BlobStore:
         data: bytes | BinaryIO,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         kwargs: dict = {"Bucket": bucket, "Key": key, "Body": data, "Metadata": dict(metadata or {})}
         if content_type:
             kwargs["ContentType"] = content_type
+        if condition is not None and condition.if_absent:
+            kwargs["IfNoneMatch"] = "*"
+        if condition is not None and condition.if_match is not None:
+            kwargs["IfMatch"] = condition.if_match
         with _mapped(bucket, key):
-            if isinstance(data, bytes | bytearray):
+            # Conditions exist only on a single PUT (s3transfer's uploads cannot carry them).
+            if isinstance(data, bytes | bytearray) or condition is not None:
                 self.client.put_object(**kwargs)
             else:
                 # upload_fileobj streams large inputs as a multipart upload.
@@ -278,4 +286,6 @@ def _translate(
             return InvalidPart(first_part, "rejected by the object store")
         case "EntityTooSmall":
             return EntityTooSmall(first_part)
+        case "PreconditionFailed" if key is not None:
+            return PreconditionFailed(bucket, key, "the write condition")
     return None
