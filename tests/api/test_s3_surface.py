@@ -243,6 +243,9 @@ def test_conditional_get_and_head(s3, bucket: str) -> None:
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
     ranged = s3.get_object(Bucket=bucket, Key="c", Range="bytes=0-3", IfMatch=etag)
     assert ranged["Body"].read() == b"cond" and ranged["ResponseMetadata"]["HTTPStatusCode"] == 206
+    head = s3.head_object(Bucket=bucket, Key="c", Range="bytes=2-5")  # HEAD answers a range as S3 does
+    assert (head["ResponseMetadata"]["HTTPStatusCode"], head["ContentLength"]) == (206, 4)
+    assert head["ContentRange"] == "bytes 2-5/11"
 
 
 def test_copy_object_conditions_and_permissions(server: EmbeddedS3, s3, bucket: str) -> None:

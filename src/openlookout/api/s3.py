@@ -665,6 +665,12 @@ def _object_response(call: _Call, info: ObjectInfo, handle: BinaryIO) -> Respons
     if (not_modified := _check_conditions(call, info)) is not None:
         handle.close()
         return not_modified
+    status, first, length, headers = _range_and_headers(call, info)
+    return StreamingResponse(_stream(handle, first, length), status_code=status, headers=headers)
+
+
+def _range_and_headers(call: _Call, info: ObjectInfo) -> tuple[int, int, int, dict[str, str]]:
+    """(status, first byte, length, headers) of a GET or HEAD: one ``Range`` is served as 206."""
     byte_range = _parse_range(call.headers.get("range"), info.size)
     headers = _object_headers(info)
     for param, header in _RESPONSE_OVERRIDES.items():
@@ -677,16 +683,15 @@ def _object_response(call: _Call, info: ObjectInfo, handle: BinaryIO) -> Respons
         status = 206
         headers["Content-Range"] = f"bytes {first}-{last}/{info.size}"
     headers["Content-Length"] = str(length)
-    return StreamingResponse(_stream(handle, first, length), status_code=status, headers=headers)
+    return status, first, length, headers
 
 
 async def _head_object(call: _Call) -> Response:
     info = await run_in_threadpool(call.ctx.blobs.head, call.bucket, call.key)
     if (not_modified := _check_conditions(call, info)) is not None:
         return not_modified
-    headers = _object_headers(info)
-    headers["Content-Length"] = str(info.size)
-    return Response(status_code=200, headers=headers)
+    status, _, _, headers = _range_and_headers(call, info)
+    return Response(status_code=status, headers=headers)
 
 
 async def _delete_object(call: _Call) -> Response:
