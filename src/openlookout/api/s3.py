@@ -9,12 +9,11 @@ whole into memory.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import IO, BinaryIO
 from urllib.parse import quote, unquote_to_bytes
 
@@ -26,64 +25,28 @@ from openlookout.api import s3_xml
 from openlookout.api.auth import AuthError, Principal
 from openlookout.api.bodies import close_if_unread
 from openlookout.api.context import AppContext
+from openlookout.api.s3_conditions import (
+    copy_range,
+    failed_condition,
+    parse_range,
+    precondition_failed,
+    write_condition,
+)
 from openlookout.api.s3_errors import (
     S3Error,
     access_denied,
     from_auth_error,
     from_blob_error,
-    not_implemented,
 )
 from openlookout.api.s3_payload import receive_object, receive_small, spool_file
-from openlookout.blobs.base import BlobError, ObjectInfo, UploadInfo, WriteCondition
+from openlookout.api.s3_routes import resolve_operation
+from openlookout.blobs.base import BlobError, ObjectInfo, UploadInfo
 from openlookout.blobs.local import MAX_KEY_BYTES, common_prefix, may_create_bucket
 from openlookout.errors import AccessDeniedError
 
 logger = logging.getLogger(__name__)
 
 _STREAM_CHUNK = 1 << 20
-# Query parameters that name an S3 sub-resource we do not serve, and the stem of the
-# operations they belong to (Get/Put/Delete + stem), so a 501 names the operation refused.
-_UNSUPPORTED_SUBRESOURCES = {
-    "accelerate": "BucketAccelerateConfiguration",
-    "acl": "Acl",
-    "analytics": "BucketAnalyticsConfiguration",
-    "attributes": "ObjectAttributes",
-    "cors": "BucketCors",
-    "encryption": "BucketEncryption",
-    "intelligent-tiering": "BucketIntelligentTieringConfiguration",
-    "inventory": "BucketInventoryConfiguration",
-    "legal-hold": "ObjectLegalHold",
-    "lifecycle": "BucketLifecycleConfiguration",
-    "logging": "BucketLogging",
-    "metrics": "BucketMetricsConfiguration",
-    "notification": "BucketNotificationConfiguration",
-    "object-lock": "ObjectLockConfiguration",
-    "ownershipControls": "BucketOwnershipControls",
-    "policy": "BucketPolicy",
-    "policyStatus": "BucketPolicyStatus",
-    "publicAccessBlock": "PublicAccessBlock",
-    "replication": "BucketReplication",
-    "requestPayment": "BucketRequestPayment",
-    "restore": "RestoreObject",
-    "retention": "ObjectRetention",
-    "select": "SelectObjectContent",
-    "tagging": "Tagging",
-    "torrent": "ObjectTorrent",
-    "versioning": "BucketVersioning",
-    "versions": "ListObjectVersions",
-    "website": "BucketWebsite",
-}
-_VERBS = {"GET": "Get", "HEAD": "Get", "PUT": "Put", "DELETE": "Delete"}
-
-
-def _unsupported_operation(subresource: str, method: str, on_object: bool) -> str:
-    """The S3 operation name of a request for a sub-resource we do not serve."""
-    stem = _UNSUPPORTED_SUBRESOURCES[subresource]
-    if stem in ("RestoreObject", "SelectObjectContent", "ListObjectVersions"):
-        return stem
-    if stem in ("Acl", "Tagging"):
-        stem = ("Object" if on_object else "Bucket") + stem
-    return _VERBS.get(method, method.title()) + stem
 
 
 @dataclass
@@ -138,7 +101,7 @@ async def _handle(request: Request, ctx: AppContext) -> Response:
     params = _query_params(raw_query)
     bucket, key = _split_path(raw_path)
     method = request.method.upper()
-    operation, action = _resolve_operation(method, bucket, key, params, request.headers)
+    operation, action = resolve_operation(method, bucket, key, params, request.headers)
     # Signed headers authenticate before the body is read; it is checked against the signed
     # x-amz-content-sha256 as it arrives (s3_payload), so an unsigned body is never buffered.
     principal = _authenticate(ctx, method, raw_path, raw_query, request.headers, params)
@@ -221,67 +184,6 @@ def _authenticate(
         message = f"Credential should be scoped to correct service: 's3', not '{principal.service}'"
         raise S3Error(400, code, message)
     return principal
-
-
-def _resolve_operation(
-    method: str, bucket: str, key: str, params: Mapping[str, str], headers: Mapping[str, str]
-) -> tuple[str, str]:
-    """(operation name, IAM-style action) of a request, or an S3Error."""
-    unsupported = sorted(set(_UNSUPPORTED_SUBRESOURCES).intersection(params))
-    if not bucket:
-        if method == "GET":
-            return "ListBuckets", "s3:ListAllMyBuckets"
-        raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
-    if unsupported:
-        raise not_implemented(_unsupported_operation(unsupported[0], method, bool(key)))
-    if not key:
-        if method == "GET" and "location" in params:
-            return "GetBucketLocation", "s3:GetBucketLocation"
-        if method == "GET" and "uploads" in params:
-            return "ListMultipartUploads", "s3:ListBucketMultipartUploads"
-        if method == "GET":
-            if params.get("list-type", "1") == "2":
-                return "ListObjectsV2", "s3:ListBucket"
-            if params.get("list-type", "1") != "1":
-                raise S3Error(400, "InvalidArgument", "Invalid list-type; valid values are 1 and 2")
-            return "ListObjects", "s3:ListBucket"
-        if method == "POST" and "delete" in params:
-            # Each key is then authorised for s3:DeleteObject (see _delete_objects).
-            return "DeleteObjects", "s3:DeleteObject"
-        if method == "POST":
-            raise not_implemented("PostObject (browser-based upload)")
-        simple = {"PUT": "CreateBucket", "HEAD": "HeadBucket", "DELETE": "DeleteBucket"}
-        if method in simple:
-            return simple[method], f"s3:{simple[method]}"
-        raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
-    if method == "PUT":
-        if "partNumber" in params or "uploadId" in params:
-            if "x-amz-copy-source" in headers:
-                return "UploadPartCopy", "s3:UploadPart"
-            return "UploadPart", "s3:UploadPart"
-        if "x-amz-copy-source" in headers:
-            return "CopyObject", "s3:CopyObject"
-        return "PutObject", "s3:PutObject"
-    if method in ("GET", "HEAD"):
-        if "uploadId" in params and method == "GET":
-            return "ListParts", "s3:ListMultipartUploadParts"
-        name = "GetObject" if method == "GET" else "HeadObject"
-        if "partNumber" in params:
-            raise not_implemented(f"{name} with partNumber")
-        if params.get("versionId", "null") != "null":
-            raise not_implemented(f"{name} with a versionId (versioning)")
-        return ("GetObject", "s3:GetObject") if method == "GET" else ("HeadObject", "s3:GetObject")
-    if method == "DELETE":
-        if "uploadId" in params:
-            return "AbortMultipartUpload", "s3:AbortMultipartUpload"
-        return "DeleteObject", "s3:DeleteObject"
-    if method == "POST":
-        if "uploads" in params:
-            return "CreateMultipartUpload", "s3:CreateMultipartUpload"
-        if "uploadId" in params:
-            return "CompleteMultipartUpload", "s3:CompleteMultipartUpload"
-        raise not_implemented("This POST request on an object")
-    raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 
 
 # ---------------------------------------------------------------- bodies
@@ -505,16 +407,6 @@ async def _list_multipart_uploads(call: _Call) -> Response:
 # --------------------------------------------------------------- objects
 
 
-def _write_condition(headers: Mapping[str, str]) -> WriteCondition | None:
-    """PutObject's If-None-Match (only ``*``, as S3) and If-Match."""
-    if_none_match, if_match = headers.get("if-none-match"), headers.get("if-match")
-    if if_none_match is None and if_match is None:
-        return None
-    if if_none_match is not None and if_none_match.strip() != "*":
-        raise not_implemented("PutObject with an If-None-Match other than '*'")
-    return WriteCondition(if_match=if_match, if_absent=if_none_match is not None)
-
-
 async def _put_object(call: _Call) -> Response:
     _check_key(call.key)
     payload = call.payload
@@ -525,35 +417,9 @@ async def _put_object(call: _Call) -> Response:
         payload,
         call.headers.get("content-type"),
         _user_metadata(call.headers),
-        _write_condition(call.headers),
+        write_condition(call.headers),
     )
     return Response(status_code=200, headers={"ETag": info.etag})
-
-
-def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """Inclusive (first, last) byte of a single ``bytes=`` range; None serves the whole object."""
-    match = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", header or "")
-    if not match or match.group(1) == match.group(2) == "":
-        return None
-    unsatisfiable = S3Error(
-        416,
-        "InvalidRange",
-        "The requested range is not satisfiable",
-        RangeRequested=header or "",
-        ActualObjectSize=str(size),
-    )
-    if match.group(1):
-        first = int(match.group(1))
-        last = int(match.group(2)) if match.group(2) else size - 1
-        if first >= size:
-            raise unsatisfiable
-        if last < first:
-            return None
-        return first, min(last, size - 1)
-    suffix = int(match.group(2))
-    if suffix == 0 or size == 0:
-        raise unsatisfiable
-    return max(0, size - suffix), size - 1
 
 
 def _stream(handle: BinaryIO, first: int, length: int) -> Iterator[bytes]:
@@ -587,65 +453,14 @@ _RESPONSE_OVERRIDES = {
 }
 
 
-def _etag_matches(header: str, etag: str) -> bool:
-    wanted = etag.strip('"')
-    return any(tag.strip().removeprefix("W/").strip('"') in ("*", wanted) for tag in header.split(","))
-
-
-def _not_after(header: str, moment: datetime) -> bool | None:
-    """Whether ``moment`` (to the second) is not after an HTTP date; None when unparsable."""
-    try:
-        since = parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None  # S3 ignores a condition whose date it cannot read
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    return moment.replace(microsecond=0) <= since
-
-
-def _failed_condition(
-    headers: Mapping[str, str], info: ObjectInfo, prefix: str = ""
-) -> tuple[int, str] | None:
-    """(304 or 412, header) when a conditional header fails, in RFC 7232's order as S3 applies it.
-
-    If-Match, when present, overrides If-Unmodified-Since; If-None-Match overrides If-Modified-Since.
-    """
-    get = {k.lower(): v for k, v in headers.items()}.get
-    if_match, if_none_match = get(prefix + "if-match"), get(prefix + "if-none-match")
-    if if_match is not None:
-        if not _etag_matches(if_match, info.etag):
-            return 412, "If-Match"
-    elif (unmodified := get(prefix + "if-unmodified-since")) is not None and (
-        _not_after(unmodified, info.last_modified) is False
-    ):
-        return 412, "If-Unmodified-Since"
-    if if_none_match is not None:
-        if _etag_matches(if_none_match, info.etag):
-            return 304, "If-None-Match"
-    elif (modified := get(prefix + "if-modified-since")) is not None and _not_after(
-        modified, info.last_modified
-    ):
-        return 304, "If-Modified-Since"
-    return None
-
-
-def _precondition_failed(condition: str) -> S3Error:
-    return S3Error(
-        412,
-        "PreconditionFailed",
-        "At least one of the pre-conditions you specified did not hold",
-        Condition=condition,
-    )
-
-
 def _check_conditions(call: _Call, info: ObjectInfo) -> Response | None:
     """A 304 answer, a raised 412, or None when the GET/HEAD may proceed."""
-    failed = _failed_condition(call.headers, info)
+    failed = failed_condition(call.headers, info)
     if failed is None:
         return None
     status, condition = failed
     if status == 412:
-        raise _precondition_failed(condition)
+        raise precondition_failed(condition)
     headers = {k: v for k, v in _object_headers(info).items() if k in ("ETag", "Last-Modified")}
     return Response(status_code=304, headers=headers)
 
@@ -671,7 +486,7 @@ def _object_response(call: _Call, info: ObjectInfo, handle: BinaryIO) -> Respons
 
 def _range_and_headers(call: _Call, info: ObjectInfo) -> tuple[int, int, int, dict[str, str]]:
     """(status, first byte, length, headers) of a GET or HEAD: one ``Range`` is served as 206."""
-    byte_range = _parse_range(call.headers.get("range"), info.size)
+    byte_range = parse_range(call.headers.get("range"), info.size)
     headers = _object_headers(info)
     for param, header in _RESPONSE_OVERRIDES.items():
         if param in call.params:
@@ -713,9 +528,9 @@ def _copy_source(call: _Call) -> tuple[str, str]:
 
 def _check_copy_conditions(call: _Call, source: ObjectInfo) -> None:
     """x-amz-copy-source-if-*: every failure is 412 for a copy (never 304)."""
-    failed = _failed_condition(call.headers, source, prefix="x-amz-copy-source-")
+    failed = failed_condition(call.headers, source, prefix="x-amz-copy-source-")
     if failed is not None:
-        raise _precondition_failed("x-amz-copy-source-" + failed[1])
+        raise precondition_failed("x-amz-copy-source-" + failed[1])
 
 
 async def _copy_object(call: _Call) -> Response:
@@ -787,30 +602,12 @@ def _part_number(call: _Call) -> int:
     return part_number
 
 
-def _copy_range(header: str | None, size: int) -> tuple[int, int]:
-    """(first byte, length) of ``x-amz-copy-source-range: bytes=first-last``; the whole object without one."""
-    if header is None:
-        return 0, size
-    match = re.fullmatch(r"bytes=(\d+)-(\d+)", header.strip())
-    if not match or int(match.group(2)) < int(match.group(1)):
-        raise S3Error(
-            400,
-            "InvalidArgument",
-            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
-            "last are the zero-based offsets of the first and last bytes to copy",
-        )
-    first, last = int(match.group(1)), int(match.group(2))
-    if last >= size:
-        raise S3Error(400, "InvalidRange", f"Range specified is not valid for source object of size: {size}")
-    return first, last - first + 1
-
-
 def _copy_part(call: _Call, src_bucket: str, src_key: str, part_number: int) -> tuple[str, datetime]:
     blobs = call.ctx.blobs
     source, handle = blobs.open_object(src_bucket, src_key)
     with handle:
         _check_copy_conditions(call, source)
-        first, length = _copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
+        first, length = copy_range(call.headers.get("x-amz-copy-source-range"), source.size)
         # The range goes through a spool file: a seekable body of known length, as every store
         # (a remote S3 one too) wants for a part; memory stays at one chunk.
         with spool_file(call.ctx.settings.data_dir / "tmp") as part:
