@@ -53,6 +53,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from openlookout.api.app import create_app
     from openlookout.api.auth import CredentialStore
+    from openlookout.api.http_server import (
+        KEEP_ALIVE_S,
+        MAX_HEAD_BYTES,
+        GuardedH11Protocol,
+        concurrency_limit,
+    )
     from openlookout.private_paths import make_private_dir
 
     settings = _settings(
@@ -63,6 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _print_banner(settings, access_key_id, secret)
     # uvicorn turns SIGTERM/SIGINT into a graceful shutdown: in-flight requests
     # finish and the lifespan hook stops the job runner.
+    # The guarded protocol adds a request-head timeout and 414/431 answers (api/http_server.py).
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -70,9 +77,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=args.log_level == "debug",
         timeout_graceful_shutdown=10,
+        http=GuardedH11Protocol,
+        h11_max_incomplete_event_size=2 * MAX_HEAD_BYTES,  # a backstop: heads are measured first
+        limit_concurrency=concurrency_limit(),
         # SDKs reuse pooled connections; uvicorn's 5 s default closes them under
         # clients that poll every few seconds (ConnectionClosedError mid-request).
-        timeout_keep_alive=75,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     return 0
 

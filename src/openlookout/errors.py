@@ -69,3 +69,12 @@ class NotSupportedError(OpenLookoutError):
 
     Mapped to a clear client error (never a 500 and never a fake success).
     """
+
+
+class ThrottledError(OpenLookoutError):
+    """More requests than the capacity serves; retry later (L4V: ThrottlingException, HTTP 429;
+    Custom Labels: ProvisionedThroughputExceededException, as AWS answers past a model's units)."""
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -86,3 +86,37 @@ def test_copy_of_20_mib_file(server: EmbeddedS3, tmp_path: Path) -> None:
     back = tmp_path / "back.bin"
     aws(server, "s3", "cp", "s3://cli-big/big.bin", str(back))
     assert hashlib.sha256(back.read_bytes()).digest() == hashlib.sha256(big.read_bytes()).digest()
+
+
+def test_sync_both_ways_and_recursive_rm(server: EmbeddedS3, tmp_path: Path) -> None:
+    source = tmp_path / "images"
+    files = {f"good/{i}.png": bytes([i]) * (i + 1) for i in range(5)} | {"bad/odd name.png": b"odd"}
+    for name, data in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_bytes(data)
+    aws(server, "s3", "mb", "s3://cli-sync")
+    first = aws(server, "s3", "sync", str(source), "s3://cli-sync/set/").stdout
+    assert first.count("upload:") == len(files)
+    # Nothing changed: a second sync lists, compares, and uploads nothing.
+    assert "upload:" not in aws(server, "s3", "sync", str(source), "s3://cli-sync/set/").stdout
+    (source / "good/0.png").write_bytes(b"changed, and longer")
+    (source / "bad/odd name.png").unlink()
+    again = aws(server, "s3", "sync", "--delete", str(source), "s3://cli-sync/set/").stdout
+    assert (
+        "upload: " in again
+        and "good/0.png" in again
+        and "delete: s3://cli-sync/set/bad/odd name.png" in again
+    )
+    back = tmp_path / "back"
+    aws(server, "s3", "sync", "s3://cli-sync/set/", str(back))
+    assert sorted(p.relative_to(back).as_posix() for p in back.rglob("*") if p.is_file()) == sorted(
+        name for name in files if name != "bad/odd name.png"
+    )
+    assert (back / "good/0.png").read_bytes() == b"changed, and longer"
+    # s3api list-objects is ListObjects v1, paginated by Marker (page size 2).
+    listed = aws(server, "s3api", "list-objects", "--bucket", "cli-sync", "--page-size", "2").stdout
+    assert [o["Key"] for o in json.loads(listed)["Contents"]] == [f"set/good/{i}.png" for i in range(5)]
+    removed = aws(server, "s3", "rm", "--recursive", "s3://cli-sync/set/good/").stdout
+    assert removed.count("delete:") == 5
+    assert aws(server, "s3", "ls", "--recursive", "s3://cli-sync/").stdout == ""
+    aws(server, "s3", "rb", "s3://cli-sync")

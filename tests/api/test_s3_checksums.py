@@ -14,11 +14,19 @@ from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum
 from openlookout.api.s3_checksums import (
     ChecksumMismatch,
     InvalidChecksumHeader,
+    PayloadDigests,
     crc32c,
     crc64nvme,
     verify_checksums,
 )
-from openlookout.api.s3_chunked import ChunkedEncodingError, decode_aws_chunked
+from openlookout.api.s3_chunked import AwsChunkedDecoder, ChunkedEncodingError, decode_aws_chunked
+
+
+def check(headers: dict[str, str], *pieces: bytes) -> None:
+    digests = PayloadDigests(headers)
+    for piece in pieces:
+        digests.update(piece)
+    verify_checksums(headers, digests)
 
 
 def test_published_check_values() -> None:
@@ -43,14 +51,35 @@ def test_verify_checksums() -> None:
         "x-amz-checksum-sha256": base64.b64encode(hashlib.sha256(body).digest()).decode(),
         "x-amz-checksum-mode": "ENABLED",
     }
-    verify_checksums(good, body)
+    check(good, body)
+    check(good, body[:3], body[3:])  # streamed in pieces
     for name in [n for n in good if n != "x-amz-checksum-mode"]:
         with pytest.raises(ChecksumMismatch):
-            verify_checksums({name: good[name]}, body + b"!")
+            check({name: good[name]}, body + b"!")
     with pytest.raises(InvalidChecksumHeader):
-        verify_checksums({"content-md5": "not base64!"}, body)
+        check({"content-md5": "not base64!"}, body)
     with pytest.raises(InvalidChecksumHeader):
-        verify_checksums({"x-amz-checksum-md4": "AAAA"}, body)
+        check({"x-amz-checksum-md4": "AAAA"}, body)
+
+
+@pytest.mark.parametrize("cut", [1, 255, 16384, 50_000])
+def test_crc_advance_over_pieces_matches_whole(cut: int) -> None:
+    data = os.urandom(100_003)
+    for crc in (crc32c(), crc64nvme()):
+        reg = crc.advance(crc.advance(crc.mask, data[:cut]), data[cut:])
+        assert reg ^ crc.mask == crc.compute(data)
+
+
+def test_decoder_fed_in_small_pieces_matches_whole() -> None:
+    payload = os.urandom(300_000)
+    wrapper = AwsChunkedWrapper(io.BytesIO(payload), Crc32Checksum, "x-amz-checksum-crc32", chunk_size=65536)
+    body = wrapper.read()
+    decoder = AwsChunkedDecoder()
+    out = b"".join(b"".join(decoder.feed(body[i : i + 7777])) for i in range(0, len(body), 7777))
+    trailers = decoder.finish()
+    assert out == payload
+    assert trailers == decode_aws_chunked(body).trailers
+    check({"x-amz-trailer": "x-amz-checksum-crc32", **trailers}, out)
 
 
 def test_decode_botocore_aws_chunked_stream() -> None:
@@ -60,7 +89,7 @@ def test_decode_botocore_aws_chunked_stream() -> None:
     )
     decoded = decode_aws_chunked(wrapper.read())
     assert decoded.payload == payload
-    verify_checksums(decoded.trailers, decoded.payload)
+    check({"x-amz-trailer": "x-amz-checksum-crc32", **decoded.trailers}, decoded.payload)
     assert set(decoded.trailers) == {"x-amz-checksum-crc32"}
 
 

@@ -360,6 +360,23 @@ def test_s3_blob_store_round_trip(store: S3BlobStore) -> None:
         store.list("blobstore-absent")
 
 
+def test_s3_blob_store_open_object_and_upload_listings(store: S3BlobStore) -> None:
+    store.create_bucket("blobstore-lists")
+    put = store.put("blobstore-lists", "o", b"object", metadata={"k": "v"})
+    info, handle = store.open_object("blobstore-lists", "o")
+    with handle:
+        assert handle.read() == b"object"
+    assert (info.etag, info.metadata, info.size) == (put.etag, {"k": "v"}, 6)
+    upload = store.create_multipart_upload("blobstore-lists", "mp")
+    etag = store.upload_part("blobstore-lists", "mp", upload, 2, io.BytesIO(b"part two"))
+    parts = store.list_parts("blobstore-lists", "mp", upload)
+    assert [(p.part_number, p.etag, p.size) for p in parts] == [(2, etag, 8)]
+    assert [(u.key, u.upload_id) for u in store.list_multipart_uploads("blobstore-lists")] == [("mp", upload)]
+    store.abort_multipart_upload("blobstore-lists", "mp", upload)
+    with pytest.raises(NoSuchUpload):
+        store.list_parts("blobstore-lists", "mp", upload)
+
+
 def test_s3_blob_store_multipart(store: S3BlobStore) -> None:
     store.create_bucket("blobstore-mp")
     upload = store.create_multipart_upload("blobstore-mp", "big", content_type="a/b")

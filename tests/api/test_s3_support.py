@@ -5,20 +5,17 @@ Kept in a ``test_s3_*`` module so the S3 test files of tests/api can import it.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from http_harness import serve_app
 from openlookout.api.auth import AccessKey, Authenticator, CredentialStore
 from openlookout.api.context import AppContext
 from openlookout.api.s3 import handle_s3
@@ -28,6 +25,12 @@ from openlookout.config import Settings
 ROOT_KEY = AccessKey("AKIAROOTROOTROOTROOT", "root-secret-0123456789012345678901234567")
 READER_KEY = AccessKey(
     "AKIAREADERREADERREAD", "reader-secret-01234567890123456789012345", ("s3:Get*", "s3:ListBucket")
+)
+# May write and copy but not read: copying still needs s3:GetObject on the source.
+WRITER_KEY = AccessKey(
+    "AKIAWRITERWRITERWRIT",
+    "writer-secret-01234567890123456789012345",
+    ("s3:PutObject", "s3:CopyObject", "s3:CreateMultipartUpload", "s3:UploadPart", "s3:ListBucket"),
 )
 REGION = "us-east-1"
 
@@ -42,7 +45,7 @@ class EmbeddedS3:
 @contextmanager
 def embedded_s3(data_dir: Path) -> Iterator[EmbeddedS3]:
     settings = Settings(data_dir=data_dir, region=REGION)
-    credentials = CredentialStore(ROOT_KEY, [READER_KEY])
+    credentials = CredentialStore(ROOT_KEY, [READER_KEY, WRITER_KEY])
     ctx = AppContext(
         settings=settings,
         authenticator=Authenticator(credentials, REGION),
@@ -55,20 +58,5 @@ def embedded_s3(data_dir: Path) -> Iterator[EmbeddedS3]:
 
     methods = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"]
     app = Starlette(routes=[Route("/{path:path}", endpoint, methods=methods)])
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the embedded S3 server did not start")
-        time.sleep(0.01)
-    try:
-        yield EmbeddedS3(f"http://127.0.0.1:{port}", data_dir, settings)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_app(app) as endpoint_url:
+        yield EmbeddedS3(endpoint_url, data_dir, settings)

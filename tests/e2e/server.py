@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botocore.auth import SigV4Auth
+import urllib3
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -43,7 +44,7 @@ def signed_list_projects_status(endpoint: str, access_key: str, secret_key: str)
         return int(error.code)
 
 
-def signed_request(
+def signed_json_request(
     endpoint: str,
     path: str,
     key: tuple[str, str],
@@ -71,6 +72,31 @@ def _lower(items: Any) -> dict[str, str]:
     return {name.lower(): value for name, value in items}
 
 
+def signed_request(
+    endpoint: str,
+    keys: tuple[str, str],
+    service: str,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+    send: bytes | None = None,
+) -> urllib3.BaseHTTPResponse:
+    """A raw SigV4-signed request (S3 signing for ``s3``); ``send`` replaces the signed body on
+    the wire. No retries: a dropped connection raises urllib3's HTTPError."""
+    request = AWSRequest(
+        method=method, url=endpoint + path, data=body, headers=headers or {}, params=params or {}
+    )
+    signer = S3SigV4Auth if service == "s3" else SigV4Auth
+    signer(Credentials(*keys), service, REGION).add_auth(request)
+    prepared = request.prepare()
+    data = body if send is None else send
+    return urllib3.request(
+        method, prepared.url, body=data, headers=dict(prepared.headers), timeout=60, retries=False
+    )
+
+
 @dataclass
 class ServerProcess:
     data_dir: Path
@@ -85,6 +111,10 @@ class ServerProcess:
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def keys(self) -> tuple[str, str]:
+        return self.access_key, self.secret_key
 
     @property
     def log_path(self) -> Path:

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from .clients.connect import lookoutvision_client, s3_client
 from .old_clients import AwsCli
 from .paths import require_old_clients
-from .server import REGION, signed_request
+from .server import REGION, signed_json_request
 
 
 def with_key(config: dict[str, Any], access_key: str, secret: str) -> dict[str, Any]:
@@ -74,11 +74,11 @@ def test_awscli_reports_unknown_key(config: dict[str, Any], tmp_path: Path) -> N
 def test_l4v_requires_its_own_signing_service(config: dict[str, Any], service: str) -> None:
     """issue 12 #3: a signature scoped to another service is refused, as S3 and Rekognition do."""
     root = (config["keys"]["root"][0], config["keys"]["root"][1])
-    status, headers, body = signed_request(config["endpoint"], "/2020-11-20/projects", root, service)
+    status, headers, body = signed_json_request(config["endpoint"], "/2020-11-20/projects", root, service)
     assert status == 403, body
     assert headers["x-amzn-errortype"].startswith("InvalidSignatureException")
     assert f"signed for '{service}'" in body["message"]
-    assert signed_request(config["endpoint"], "/2020-11-20/projects", root)[0] == 200
+    assert signed_json_request(config["endpoint"], "/2020-11-20/projects", root)[0] == 200
 
 
 @pytest.mark.parametrize("wire_encoding", ["latin-1", "utf-8"])

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .server import signed_request
+from .server import signed_json_request
 
 L4V = ("lookoutvision", "/2020-11-20/projects", {"Content-Type": "application/json"})
 REKOGNITION = (
@@ -29,7 +29,7 @@ def test_deep_json_is_a_client_error(
 ) -> None:
     service, path, headers = api
     root = (config["keys"]["root"][0], config["keys"]["root"][1])
-    status, answer_headers, body = signed_request(
+    status, answer_headers, body = signed_json_request(
         config["endpoint"], path, root, service=service, method="POST", body=nested(depth), headers=headers
     )
     assert status == 400, body

@@ -69,8 +69,14 @@ def test_concurrent_requests_share_batches_and_an_undecodable_image_fails_alone(
 
 
 def test_autoscales_up_on_queue_depth_and_back_down_when_idle(model_dir: Path) -> None:
+    # A queue bound above the 40-request backlog: this test is about scaling, not throttling.
     policy = HostingPolicy(
-        threads_per_unit=1, device="cpu", max_batch=1, scale_up_depth=2, scale_down_idle_s=1.0
+        threads_per_unit=1,
+        device="cpu",
+        max_batch=1,
+        scale_up_depth=2,
+        scale_down_idle_s=1.0,
+        queue_per_unit=40,
     )
     host = LocalModelHost(policy)
     host.start("m", model_dir, 1, 2)

@@ -238,16 +238,15 @@ class Authenticator:
         self.region = region
         self.max_skew = max_skew
 
-    def authenticate(
-        self,
-        method: str,
-        raw_path: str,
-        raw_query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        now: datetime | None = None,
-    ) -> Principal:
-        lower = {k.lower(): v for k, v in headers.items()}
+    def precheck(self, raw_query: str, headers: Mapping[str, str], now: datetime | None = None) -> None:
+        """What can be checked before the body is read: a signature is there, its key is known,
+        its scope and time are right. Run it before reading a body, so that an unauthenticated
+        request is refused without buffering what it sends."""
+        self._claim(raw_query, {k.lower(): v for k, v in headers.items()}, now)
+
+    def _claim(
+        self, raw_query: str, lower: Mapping[str, str], now: datetime | None
+    ) -> tuple[_SignedRequest, str, list[tuple[str, str]]]:
         pairs = _split_query(raw_query)
         query_names = {name for name, _ in pairs}
         if "authorization" in lower:
@@ -271,8 +270,29 @@ class Authenticator:
                 f"Credential should be scoped to a valid region: '{claim.region}' is not an AWS region name.",
             )
         self._check_time(claim, now or datetime.now(UTC))
+        return claim, secret, pairs
 
-        request = self._rebuild_request(method, raw_path, pairs, lower, claim, body)
+    def authenticate(
+        self,
+        method: str,
+        raw_path: str,
+        raw_query: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        now: datetime | None = None,
+    ) -> Principal:
+        """Verify the request's signature. ``body=None``: an S3 request whose body is still
+        unread; its signed ``x-amz-content-sha256`` stands in for it, and the caller checks the
+        body against it as it arrives (``check_payload_hash``)."""
+        lower = {k.lower(): v for k, v in headers.items()}
+        claim, secret, pairs = self._claim(raw_query, lower, now)
+        if (
+            body is None
+            and claim.presigned_expires is None
+            and "x-amz-content-sha256" not in claim.signed_headers
+        ):
+            raise AuthError("MALFORMED", "Missing required header for this request: x-amz-content-sha256")
+        request = self._rebuild_request(method, raw_path, pairs, lower, claim, body or b"")
         verifier = _Verifier(
             Credentials(claim.access_key_id, secret),
             claim.service,
@@ -286,7 +306,8 @@ class Authenticator:
                 "The request signature we calculated does not match the signature you provided. "
                 "Check your AWS Secret Access Key and signing method.",
             )
-        _check_declared_payload_hash(lower, body, claim)
+        if body is not None:
+            _check_declared_payload_hash(lower, sha256(body).hexdigest(), claim.presigned_expires is not None)
         return Principal(
             access_key_id=claim.access_key_id,
             is_root=self.credentials.is_root(claim.access_key_id),
@@ -456,17 +477,23 @@ def _parse_presigned_query(pairs: list[tuple[str, str]]) -> _SignedRequest:
     )
 
 
-def _check_declared_payload_hash(headers: Mapping[str, str], body: bytes, claim: _SignedRequest) -> None:
+def check_payload_hash(headers: Mapping[str, str], body_sha256: str) -> None:
+    """For a request authenticated with ``body=None``: the body's hex SHA-256 against the
+    signed ``x-amz-content-sha256`` (PayloadHashMismatch when it differs)."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    _check_declared_payload_hash(lower, body_sha256, presigned="authorization" not in lower)
+
+
+def _check_declared_payload_hash(headers: Mapping[str, str], actual: str, presigned: bool) -> None:
     """A signed hex ``x-amz-content-sha256`` must match the body we received.
 
     UNSIGNED-PAYLOAD and STREAMING-* values carry no body hash; the S3 layer
     checks the aws-chunked framing and trailing checksums itself.
     """
     declared = headers.get("x-amz-content-sha256")
-    if declared is None or claim.presigned_expires is not None:
+    if declared is None or presigned:
         return
     if declared == UNSIGNED_PAYLOAD or declared.startswith("STREAMING-"):
         return
-    actual = sha256(body).hexdigest() if body else EMPTY_SHA256_HASH
     if not hmac.compare_digest(declared.lower(), actual):
         raise PayloadHashMismatch()

@@ -21,6 +21,7 @@ from openlookout.errors import (
     NotFoundError,
     NotSupportedError,
     QuotaExceededError,
+    ThrottledError,
 )
 from openlookout.service.custom_labels.errors import (
     AlreadyExistsError,
@@ -58,6 +59,9 @@ _BY_TYPE: list[tuple[type[Exception], str]] = [
     (ConflictError, "ResourceInUseException"),
     (QuotaExceededError, "ServiceQuotaExceededException"),
     (AccessDeniedError, "AccessDeniedException"),
+    # Past a running model's inference units AWS answers this one (a 400), not ThrottlingException,
+    # which Rekognition keeps for its own faults (500); botocore retries both as throttling.
+    (ThrottledError, "ProvisionedThroughputExceededException"),
 ]
 
 

@@ -20,6 +20,7 @@ from openlookout.errors import (
     NotFoundError,
     NotSupportedError,
     QuotaExceededError,
+    ThrottledError,
 )
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ def to_l4v_error(exc: BaseException) -> L4VError | None:
         return L4VError("ServiceQuotaExceededException", 402, exc.message, members)
     if isinstance(exc, AccessDeniedError):
         return L4VError("AccessDeniedException", 403, exc.message)
+    if isinstance(exc, ThrottledError):
+        return L4VError("ThrottlingException", 429, exc.message, {"ServiceCode": "lookoutvision"})
     if isinstance(exc, AuthError):
         message = exc.message
         if exc.kind == "EXPIRED" and not message.startswith("Signature expired"):
@@ -88,4 +91,6 @@ def error_response(exc: BaseException, request_id: str, operation: str | None = 
         "x-amzn-ErrorType": error.code,
         "x-amzn-RequestId": request_id,
     }
+    if isinstance(exc, ThrottledError):
+        headers["Retry-After"] = str(exc.retry_after_s)  # RetryAfterSeconds in the model
     return SerializedResponse(error.status, headers, body)

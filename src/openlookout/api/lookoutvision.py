@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from openlookout.access import Caller
 from openlookout.api.auth import require_service
+from openlookout.api.bodies import BodyTooLargeError, body_limit, close_if_unread, drain, read_limited
 from openlookout.api.context import AppContext
 from openlookout.api.l4v_errors import error_response
 from openlookout.api.restjson import Router, SerializedResponse, parse_request, serialize_output
@@ -51,12 +52,14 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
     request_id = str(uuid.uuid4())
     operation_name: str | None = None
     try:
-        body = await request.body()
         method = request.method
         raw_path = request.scope["raw_path"].decode()
         raw_query = request.scope["query_string"].decode()
         headers = {name.lower(): value for name, value in request.headers.items()}
         _check_client_token_bytes(headers)
+        ctx.authenticator.precheck(raw_query, headers)  # no byte of an unsigned body is read
+        target = ROUTER.find(method, raw_path)
+        body = await read_limited(request, body_limit(target), target.name if target else None)
         principal = ctx.authenticator.authenticate(method, raw_path, raw_query, headers, body)
         require_service(principal, SERVICE_NAME)
         operation, labels = ROUTER.match(method, raw_path)
@@ -76,8 +79,10 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
         status = operation.http.get("responseCode", 200)
         serialized = serialize_output(operation.output_shape, result or {}, status)
     except Exception as exc:
+        if isinstance(exc, BodyTooLargeError):
+            await drain(request)
         serialized = error_response(exc, request_id, operation_name)
-    return _to_starlette(serialized, request_id)
+    return close_if_unread(request, _to_starlette(serialized, request_id))
 
 
 def _check_client_token_bytes(headers: dict[str, str]) -> None:

@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openlookout.api.auth import require_service
+from openlookout.api.auth import AuthError, require_service
+from openlookout.api.bodies import BodyTooLargeError, body_limit, close_if_unread, drain, read_limited
 from openlookout.api.cl_errors import UnknownTargetError, error_body
 from openlookout.api.context import AppContext
 from openlookout.api.jsonrpc import CONTENT_TYPE, parse_body, serialize_body, split_target
@@ -24,6 +25,7 @@ from openlookout.api.lookoutvision import add_caller, snake_case
 from openlookout.api.shapes.rekognition import SERVICE, SERVICE_NAME, TARGET_PREFIX
 from openlookout.api.validation import validate_input
 from openlookout.regions import serving_region
+from openlookout.service.custom_labels.image_errors import ImageTooLargeError
 
 # Creating a resource with Tags needs the tagging permission too, as in AWS IAM.
 _TAGGING_CREATES = frozenset({"CreateProject", "CreateDataset", "CreateProjectVersion", "CopyProjectVersion"})
@@ -55,12 +57,30 @@ def resolve_operation(target: str) -> str:
     raise UnknownTargetError(f"{name} is not a Rekognition operation.")
 
 
+async def _read_body(request: Request, headers: dict[str, str]) -> bytes:
+    """The body within its operation's limit; DetectCustomLabels' is its image, so too large an
+    image is ImageTooLargeException as AWS answers."""
+    name = split_target(headers.get("x-amz-target", ""), TARGET_PREFIX)
+    operation = SERVICE.operation_model(name) if name in SERVICE.operation_names else None
+    try:
+        return await read_limited(request, body_limit(operation), name if operation else None)
+    except BodyTooLargeError as error:
+        if name == "DetectCustomLabels":
+            raise _ImageBodyTooLarge(error.limit, name) from None
+        raise
+
+
+class _ImageBodyTooLarge(BodyTooLargeError, ImageTooLargeError):
+    """Mapped to ImageTooLargeException (ImageTooLargeError comes first in cl_errors)."""
+
+
 async def handle_rekognition(request: Request, ctx: AppContext) -> Response:
     request_id = str(uuid.uuid4())
     operation_name: str | None = None
     try:
-        body = await request.body()
         headers = {name.lower(): value for name, value in request.headers.items()}
+        ctx.authenticator.precheck(request.scope["query_string"].decode(), headers)
+        body = await _read_body(request, headers)
         principal = ctx.authenticator.authenticate(
             request.method,
             request.scope["raw_path"].decode(),
@@ -89,7 +109,10 @@ async def handle_rekognition(request: Request, ctx: AppContext) -> Response:
             result = await run_in_threadpool(method, **kwargs)
         status, payload = 200, serialize_body(operation.output_shape, result or {})
     except Exception as exc:
+        if isinstance(exc, BodyTooLargeError):
+            await drain(request)
         status, payload = error_body(exc, request_id, operation_name)
-    return Response(
+    response = Response(
         payload, status_code=status, media_type=CONTENT_TYPE, headers={"x-amzn-RequestId": request_id}
     )
+    return close_if_unread(request, response)

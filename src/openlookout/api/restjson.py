@@ -88,6 +88,13 @@ class Router:
                 literals.append(segment)
         return _Route(operation, operation.http["method"].upper(), tuple(literals), tuple(labels))
 
+    def find(self, method: str, raw_path: str) -> OperationModel | None:
+        """The operation a request is for, or None (``match`` raises instead)."""
+        try:
+            return self.match(method, raw_path)[0]
+        except UnknownOperationError:
+            return None
+
     def match(self, method: str, raw_path: str) -> tuple[OperationModel, dict[str, str]]:
         """Each label is one segment, percent-decoded (``%2F`` included) after splitting on ``/``."""
         path = raw_path.split("?", 1)[0]

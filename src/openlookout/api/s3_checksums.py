@@ -81,14 +81,18 @@ class ReflectedCrc:
         return out
 
     def compute(self, data: bytes) -> int:
+        return self.advance(self.mask, data) ^ self.mask
+
+    def advance(self, reg: int, data: bytes | memoryview) -> int:
+        """The register after ``data``, from ``reg`` (no final xor): CRCs of streamed bodies."""
         view = memoryview(data)
         if len(view) < _MIN_VECTOR:
-            return self._update_scalar(self.mask, view) ^ self.mask
+            return self._update_scalar(reg, view)
         lanes = len(view) // _BLOCK
         body = np.frombuffer(view[: lanes * _BLOCK], dtype=np.uint8).reshape(lanes, _BLOCK)
         columns = np.ascontiguousarray(body.T).astype(self.dtype)
         regs = np.zeros(lanes, dtype=self.dtype)
-        regs[0] = self.mask  # only the first lane carries the initial value
+        regs[0] = reg  # only the first lane carries the initial value
         eight = self.dtype(8)
         low = self.dtype(0xFF)
         for column in columns:
@@ -96,8 +100,7 @@ class ReflectedCrc:
         reg = 0
         for lane_reg in regs.tolist():
             reg = self._shift(reg) ^ lane_reg
-        reg = self._update_scalar(reg, view[lanes * _BLOCK :])
-        return reg ^ self.mask
+        return self._update_scalar(reg, view[lanes * _BLOCK :])
 
     def digest(self, data: bytes) -> bytes:
         return self.compute(data).to_bytes(self.width // 8, "big")
@@ -113,24 +116,79 @@ def crc64nvme() -> ReflectedCrc:
     return ReflectedCrc(64, 0x9A6C9329AC4BC9B5)
 
 
-def _digest(algorithm: str, body: bytes) -> bytes:
-    if algorithm == "crc32":
-        return zlib.crc32(body).to_bytes(4, "big")
-    if algorithm == "crc32c":
-        return crc32c().digest(body)
-    if algorithm == "crc64nvme":
-        return crc64nvme().digest(body)
+class _Crc:
+    """hashlib-style incremental CRC (update/digest)."""
+
+    def __init__(self, algorithm: str) -> None:
+        self._crc = None if algorithm == "crc32" else (crc32c() if algorithm == "crc32c" else crc64nvme())
+        self._reg = 0 if self._crc is None else self._crc.mask
+
+    def update(self, data: bytes) -> None:
+        if self._crc is None:
+            self._reg = zlib.crc32(data, self._reg)
+        else:
+            self._reg = self._crc.advance(self._reg, data)
+
+    def digest(self) -> bytes:
+        if self._crc is None:
+            return self._reg.to_bytes(4, "big")
+        return (self._reg ^ self._crc.mask).to_bytes(self._crc.width // 8, "big")
+
+
+def _hasher(algorithm: str) -> _Crc | hashlib._Hash:
+    if algorithm in ("crc32", "crc32c", "crc64nvme"):
+        return _Crc(algorithm)
     if algorithm == "sha1":
-        return hashlib.sha1(body, usedforsecurity=False).digest()
+        return hashlib.sha1(usedforsecurity=False)
     if algorithm == "sha256":
-        return hashlib.sha256(body).digest()
+        return hashlib.sha256()
+    if algorithm == "md5":
+        return hashlib.md5(usedforsecurity=False)
     raise KeyError(algorithm)
 
 
 SUPPORTED = ("crc32", "crc32c", "crc64nvme", "sha1", "sha256")
 
 
-def verify_checksums(headers: Mapping[str, str], body: bytes) -> None:
+_NOT_CHECKSUMS = ("x-amz-checksum-type", "x-amz-checksum-mode", "x-amz-checksum-algorithm")
+
+
+def _checksum_algorithm(name: str) -> str | None:
+    """``x-amz-checksum-crc32`` → ``crc32``; None for other headers (type, mode)."""
+    if not name.startswith("x-amz-checksum-") or name in _NOT_CHECKSUMS:
+        return None
+    return name.removeprefix("x-amz-checksum-")
+
+
+class PayloadDigests:
+    """The digests a request's checksum headers (and announced trailers) ask for, computed as the
+    payload streams past, so nothing needs the whole body at once."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        """``headers`` with lower-case names; ``x-amz-trailer`` names trailing checksums."""
+        wanted = {a for name in headers if (a := _checksum_algorithm(name))}
+        wanted |= {
+            a
+            for name in headers.get("x-amz-trailer", "").split(",")
+            if (a := _checksum_algorithm(name.strip().lower()))
+        }
+        unknown = sorted(wanted - set(SUPPORTED))
+        if unknown:
+            raise InvalidChecksumHeader(f"Checksum algorithm {unknown[0]!r} is not supported.")
+        if "content-md5" in headers:
+            wanted.add("md5")
+        self._hashers = {algorithm: _hasher(algorithm) for algorithm in wanted}
+
+    def update(self, data: bytes) -> None:
+        for hasher in self._hashers.values():
+            hasher.update(data)
+
+    def digest(self, algorithm: str) -> bytes | None:
+        hasher = self._hashers.get(algorithm)
+        return None if hasher is None else hasher.digest()
+
+
+def verify_checksums(headers: Mapping[str, str], digests: PayloadDigests) -> None:
     """Check Content-MD5 and every ``x-amz-checksum-<alg>`` present (headers or trailers).
 
     ``headers`` must have lower-case names.
@@ -139,15 +197,15 @@ def verify_checksums(headers: Mapping[str, str], body: bytes) -> None:
         expected = _b64(md5, "Content-MD5")
         if len(expected) != 16:
             raise InvalidChecksumHeader("The Content-MD5 you specified was invalid.")
-        if hashlib.md5(body, usedforsecurity=False).digest() != expected:
+        if digests.digest("md5") != expected:
             raise ChecksumMismatch("Content-MD5")
     for name, value in headers.items():
-        if not name.startswith("x-amz-checksum-") or name in ("x-amz-checksum-type", "x-amz-checksum-mode"):
+        if (algorithm := _checksum_algorithm(name)) is None:
             continue
-        algorithm = name.removeprefix("x-amz-checksum-")
-        if algorithm not in SUPPORTED:
-            raise InvalidChecksumHeader(f"Checksum algorithm {algorithm!r} is not supported.")
-        if _digest(algorithm, body) != _b64(value, name):
+        actual = digests.digest(algorithm)
+        if actual is None:
+            raise InvalidChecksumHeader(f"The trailing {name} was not announced in x-amz-trailer.")
+        if actual != _b64(value, name):
             raise ChecksumMismatch(name)
 
 

@@ -13,6 +13,7 @@ from openlookout.blobs.base import (
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
+    PreconditionFailed,
 )
 
 
@@ -80,4 +81,11 @@ def from_blob_error(error: BlobError) -> S3Error:
         return S3Error(400, "InvalidPart", str(error))
     if isinstance(error, EntityTooSmall):
         return S3Error(400, "EntityTooSmall", str(error))
+    if isinstance(error, PreconditionFailed):
+        return S3Error(
+            412,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            Condition=error.condition,
+        )
     return S3Error(500, "InternalError", "We encountered an internal error. Please try again.")

@@ -67,6 +67,31 @@ class EntityTooSmall(BlobError):
         self.part_number = part_number
 
 
+class PreconditionFailed(BlobError):
+    """A conditional write found the object other than the condition required."""
+
+    def __init__(self, bucket: str, key: str, condition: str) -> None:
+        super().__init__(f"s3://{bucket}/{key} does not satisfy {condition}.")
+        self.condition = condition  # "If-Match" | "If-None-Match"
+
+
+@dataclass(frozen=True)
+class WriteCondition:
+    """S3's conditional PutObject: ``if_match`` an ETag, or ``if_absent`` (If-None-Match: *)."""
+
+    if_match: str | None = None
+    if_absent: bool = False
+
+    def check(self, bucket: str, key: str, current_etag: str | None) -> None:
+        if self.if_absent and current_etag is not None:
+            raise PreconditionFailed(bucket, key, "If-None-Match")
+        if self.if_match is not None:
+            if current_etag is None:
+                raise NoSuchKey(bucket, key)
+            if self.if_match.strip().strip('"') not in ("*", current_etag.strip('"')):
+                raise PreconditionFailed(bucket, key, "If-Match")
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     bucket: str
@@ -92,6 +117,21 @@ class ListResult:
     next_continuation: str | None  # opaque; pass back as ``continuation``
 
 
+@dataclass(frozen=True)
+class PartInfo:
+    part_number: int
+    etag: str
+    size: int
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    key: str
+    upload_id: str
+    initiated: datetime
+
+
 class BlobStore(Protocol):
     # Buckets
     def create_bucket(self, bucket: str) -> None: ...
@@ -107,9 +147,12 @@ class BlobStore(Protocol):
         data: bytes | BinaryIO,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
+        condition: WriteCondition | None = None,  # checked atomically with the write
     ) -> ObjectInfo: ...
     def get(self, bucket: str, key: str) -> bytes: ...
     def open(self, bucket: str, key: str) -> BinaryIO: ...
+    # The handle and the ObjectInfo of one and the same write (a concurrent overwrite cannot mix them).
+    def open_object(self, bucket: str, key: str) -> tuple[ObjectInfo, BinaryIO]: ...
     def iter_chunks(self, bucket: str, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]: ...
     def head(self, bucket: str, key: str) -> ObjectInfo: ...
     def delete(self, bucket: str, key: str) -> None: ...  # no error when absent (S3 semantics)
@@ -128,7 +171,11 @@ class BlobStore(Protocol):
     def create_multipart_upload(
         self, bucket: str, key: str, content_type: str | None = None, metadata: dict[str, str] | None = None
     ) -> str: ...
-    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes) -> str: ...
+    def upload_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
+    ) -> str: ...
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]: ...  # by part number
+    def list_multipart_uploads(self, bucket: str) -> list[UploadInfo]: ...  # by key, then initiation
     def complete_multipart_upload(
         self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]
     ) -> ObjectInfo: ...

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import hashlib
 import itertools
 import json
@@ -37,6 +38,9 @@ from openlookout.blobs.base import (
     NoSuchKey,
     NoSuchUpload,
     ObjectInfo,
+    PartInfo,
+    UploadInfo,
+    WriteCondition,
 )
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
@@ -57,6 +61,21 @@ _IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 def is_valid_bucket_name(name: str) -> bool:
     """S3's current naming rules: 3-63 of [a-z0-9.-], alphanumeric ends, no '..', not an IP."""
     return bool(_BUCKET_NAME.match(name)) and ".." not in name and not _IP_ADDRESS.match(name)
+
+
+# Names AWS keeps for its own features (punycode, access point aliases, Object Lambda,
+# directory and table buckets, multi-region access points, documentation examples).
+_RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3", ".mrap")
+
+
+def may_create_bucket(name: str) -> bool:
+    """S3's rules for a new bucket name: the naming rules, and none of AWS's reserved forms."""
+    return (
+        is_valid_bucket_name(name)
+        and not name.startswith(_RESERVED_BUCKET_PREFIXES)
+        and not name.endswith(_RESERVED_BUCKET_SUFFIXES)
+    )
 
 
 def is_valid_key(key: str) -> bool:
@@ -104,6 +123,22 @@ class _Written:
 
 def _write_atomic(target: Path, chunks: Iterator[bytes]) -> _Written:
     """Write to a temp file beside ``target``, fsync, then rename over it."""
+    tmp, written = _write_temp(target, chunks)
+    _replace(tmp, target)
+    return written
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _write_temp(target: Path, chunks: Iterator[bytes]) -> tuple[Path, _Written]:
+    """Stream ``chunks`` into a new fsynced temp file beside ``target`` (same filesystem)."""
     for attempt in range(3):
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.parent / f"{RESERVED_PREFIX}-tmp-{uuid.uuid4().hex}"
@@ -124,12 +159,10 @@ def _write_atomic(target: Path, chunks: Iterator[bytes]) -> _Written:
                     size += len(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, target)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
-        return _Written(size, md5.digest())
+        return tmp, _Written(size, md5.digest())
     raise AssertionError("unreachable")
 
 
@@ -169,7 +202,7 @@ class LocalBlobStore:
         return path
 
     def create_bucket(self, bucket: str) -> None:
-        if not is_valid_bucket_name(bucket):
+        if not may_create_bucket(bucket):
             raise ValueError(f"{bucket!r} is not a valid bucket name")
         path = self.root / bucket
         try:
@@ -204,6 +237,22 @@ class LocalBlobStore:
         shutil.rmtree(path)
 
     # ----------------------------------------------------------------- objects
+    @contextlib.contextmanager
+    def _key_lock(self, bucket_dir: Path, key: str, exclusive: bool) -> Iterator[None]:
+        """Serialise an object's data rename + sidecar write against readers of the pair.
+
+        An flock on one of 256 stripe files per bucket (by key hash): it works across threads
+        and across the server's worker processes, and the lock files stay few.
+        """
+        locks = bucket_dir / STATE_DIR / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        fd = os.open(locks / _key_hash(key)[:2], os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
     def _meta_path(self, bucket_dir: Path, key: str) -> Path:
         digest = _key_hash(key)
         return bucket_dir / STATE_DIR / "meta" / digest[:2] / f"{digest}.json"
@@ -236,6 +285,17 @@ class LocalBlobStore:
     def _locate(self, bucket: str, key: str) -> tuple[Path, dict]:
         """(data path, up-to-date metadata) of an existing object."""
         bucket_dir = self._existing_bucket_dir(bucket)
+        with self._key_lock(bucket_dir, key, exclusive=False):
+            return self._locate_unlocked(bucket, bucket_dir, key)
+
+    def _open_locked(self, bucket: str, key: str) -> tuple[BinaryIO, dict]:
+        """An open handle and the metadata of the same write (the handle keeps that inode)."""
+        bucket_dir = self._existing_bucket_dir(bucket)
+        with self._key_lock(bucket_dir, key, exclusive=False):
+            path, meta = self._locate_unlocked(bucket, bucket_dir, key)
+            return open(path, "rb"), meta  # the caller owns (and closes) the handle
+
+    def _locate_unlocked(self, bucket: str, bucket_dir: Path, key: str) -> tuple[Path, dict]:
         meta = self._read_meta(bucket_dir, key)
         if meta is not None:
             path = self._data_path(bucket_dir, meta)
@@ -294,13 +354,48 @@ class LocalBlobStore:
         content_type: str | None,
         metadata: dict[str, str] | None,
         etag_of: Callable[[], str] | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         if not is_valid_key(key):
             raise ValueError(f"{key!r} is not a valid object key")
         bucket_dir = self._existing_bucket_dir(bucket)
-        old = self._read_meta(bucket_dir, key)
         location, path = self._choose_location(bucket_dir, key)
-        written = _write_atomic(path, chunks)
+        # The bytes stream into a temp file unlocked; only the switch to them (data rename and
+        # sidecar) is under the key's lock, so bytes, ETag and metadata change as one unit and
+        # the last writer to get there wins whole.
+        tmp, written = _write_temp(path, chunks)
+        with self._key_lock(bucket_dir, key, exclusive=True):
+            if condition is not None:
+                try:
+                    condition.check(bucket, key, self._current_etag(bucket, bucket_dir, key))
+                except BaseException:
+                    tmp.unlink(missing_ok=True)
+                    raise
+            return self._commit(
+                bucket, bucket_dir, key, (location, path), tmp, written, content_type, metadata, etag_of
+            )
+
+    def _current_etag(self, bucket: str, bucket_dir: Path, key: str) -> str | None:
+        try:
+            return str(self._locate_unlocked(bucket, bucket_dir, key)[1]["etag"])
+        except NoSuchKey:
+            return None
+
+    def _commit(
+        self,
+        bucket: str,
+        bucket_dir: Path,
+        key: str,
+        where: tuple[str, Path],
+        tmp: Path,
+        written: _Written,
+        content_type: str | None,
+        metadata: dict[str, str] | None,
+        etag_of: Callable[[], str] | None,
+    ) -> ObjectInfo:
+        location, path = where
+        old = self._read_meta(bucket_dir, key)
+        _replace(tmp, path)
         st = path.stat()
         meta = {
             "key": key,
@@ -325,16 +420,20 @@ class LocalBlobStore:
         data: bytes | BinaryIO,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
-        return self._store(bucket, key, _iter_source(data), content_type, metadata)
+        return self._store(bucket, key, _iter_source(data), content_type, metadata, condition=condition)
 
     def get(self, bucket: str, key: str) -> bytes:
         path, _ = self._locate(bucket, key)
         return path.read_bytes()
 
     def open(self, bucket: str, key: str) -> BinaryIO:
-        path, _ = self._locate(bucket, key)
-        return open(path, "rb")  # the caller owns (and closes) the handle
+        return self._open_locked(bucket, key)[0]
+
+    def open_object(self, bucket: str, key: str) -> tuple[ObjectInfo, BinaryIO]:
+        handle, meta = self._open_locked(bucket, key)
+        return self._info(bucket, meta), handle
 
     def iter_chunks(self, bucket: str, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         path, _ = self._locate(bucket, key)
@@ -354,12 +453,13 @@ class LocalBlobStore:
 
     def delete(self, bucket: str, key: str) -> None:
         bucket_dir = self._existing_bucket_dir(bucket)
-        try:
-            path, _ = self._locate(bucket, key)
-        except NoSuchKey:
-            return
-        self._remove_data(bucket_dir, path)
-        self._meta_path(bucket_dir, key).unlink(missing_ok=True)
+        with self._key_lock(bucket_dir, key, exclusive=True):
+            try:
+                path, _ = self._locate_unlocked(bucket, bucket_dir, key)
+            except NoSuchKey:
+                return
+            self._remove_data(bucket_dir, path)
+            self._meta_path(bucket_dir, key).unlink(missing_ok=True)
 
     def _remove_data(self, bucket_dir: Path, path: Path) -> None:
         path.unlink(missing_ok=True)
@@ -373,10 +473,10 @@ class LocalBlobStore:
             parent = parent.parent
 
     def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> ObjectInfo:
-        src_path, src_meta = self._locate(src_bucket, src_key)
-        # Read the source fully through one handle so a concurrent overwrite of
-        # the source cannot mix two versions.
-        with open(src_path, "rb") as fh:
+        # One handle opened with its metadata, so a concurrent overwrite of the source
+        # cannot mix two versions.
+        fh, src_meta = self._open_locked(src_bucket, src_key)
+        with fh:
             return self._store(
                 dst_bucket,
                 dst_key,
@@ -439,7 +539,7 @@ class LocalBlobStore:
         for key in self._all_keys(bucket_dir, prefix):
             if after and (key.encode("utf-8") <= after_bytes or (skip_prefix and key.startswith(after))):
                 continue
-            common = _common_prefix(key, prefix, delimiter)
+            common = common_prefix(key, prefix, delimiter)
             if common is not None and prefixes and prefixes[-1] == common:
                 continue
             if len(objects) + len(prefixes) >= max_keys:
@@ -490,7 +590,9 @@ class LocalBlobStore:
         )
         return upload_id
 
-    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+    def upload_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
+    ) -> str:
         if not 1 <= part_number <= MAX_PART_NUMBER:
             raise InvalidPart(part_number, "part numbers must be between 1 and 10000")
         upload_dir = self._upload_dir(bucket, key, upload_id)
@@ -540,12 +642,36 @@ class LocalBlobStore:
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         shutil.rmtree(self._upload_dir(bucket, key, upload_id), ignore_errors=True)
 
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]:
+        upload_dir = self._upload_dir(bucket, key, upload_id)
+        parts = []
+        for sidecar in sorted(upload_dir.glob("part-[0-9][0-9][0-9][0-9][0-9].json")):
+            try:
+                info = json.loads(sidecar.read_text())
+                modified = datetime.fromtimestamp(sidecar.stat().st_mtime, UTC)
+            except (OSError, ValueError):
+                continue  # being replaced, or aborted meanwhile
+            parts.append(PartInfo(int(sidecar.name[5:10]), info["etag"], info["size"], modified))
+        return parts
+
+    def list_multipart_uploads(self, bucket: str) -> list[UploadInfo]:
+        uploads_dir = self._existing_bucket_dir(bucket) / STATE_DIR / "uploads"
+        uploads = []
+        for entry in uploads_dir.iterdir() if uploads_dir.is_dir() else []:
+            try:
+                info = json.loads((entry / "upload.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            uploads.append(UploadInfo(info["key"], entry.name, datetime.fromisoformat(info["initiated"])))
+        return sorted(uploads, key=lambda u: (u.key.encode("utf-8"), u.initiated))
+
 
 def _unquote_etag(etag: str) -> str:
     return etag.strip().strip('"').lower()
 
 
-def _common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
+def common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
+    """The common prefix a listing rolls ``key`` up into, or None."""
     if not delimiter:
         return None
     cut = key.find(delimiter, len(prefix))

@@ -23,6 +23,10 @@ from openlookout.blobs.base import (
     NoSuchKey,
     NoSuchUpload,
     ObjectInfo,
+    PartInfo,
+    PreconditionFailed,
+    UploadInfo,
+    WriteCondition,
 )
 from openlookout.blobs.local import DEFAULT_CONTENT_TYPE
 
@@ -80,12 +84,18 @@ class S3BlobStore:
         data: bytes | BinaryIO,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         kwargs: dict = {"Bucket": bucket, "Key": key, "Body": data, "Metadata": dict(metadata or {})}
         if content_type:
             kwargs["ContentType"] = content_type
+        if condition is not None and condition.if_absent:
+            kwargs["IfNoneMatch"] = "*"
+        if condition is not None and condition.if_match is not None:
+            kwargs["IfMatch"] = condition.if_match
         with _mapped(bucket, key):
-            if isinstance(data, bytes | bytearray):
+            # Conditions exist only on a single PUT (s3transfer's uploads cannot carry them).
+            if isinstance(data, bytes | bytearray) or condition is not None:
                 self.client.put_object(**kwargs)
             else:
                 # upload_fileobj streams large inputs as a multipart upload.
@@ -110,9 +120,18 @@ class S3BlobStore:
 
         return chunks()
 
+    def open_object(self, bucket: str, key: str) -> tuple[ObjectInfo, BinaryIO]:
+        with _mapped(bucket, key):
+            response = self.client.get_object(Bucket=bucket, Key=key)
+        return self._info(bucket, key, response), response["Body"]
+
     def head(self, bucket: str, key: str) -> ObjectInfo:
         with _mapped(bucket, key):
             response = self.client.head_object(Bucket=bucket, Key=key)
+        return self._info(bucket, key, response)
+
+    @staticmethod
+    def _info(bucket: str, key: str, response: dict) -> ObjectInfo:
         return ObjectInfo(
             bucket=bucket,
             key=key,
@@ -176,7 +195,9 @@ class S3BlobStore:
         with _mapped(bucket, key):
             return self.client.create_multipart_upload(**kwargs)["UploadId"]
 
-    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+    def upload_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
+    ) -> str:
         with _mapped(bucket, key, upload_id):
             response = self.client.upload_part(
                 Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=part_number, Body=data
@@ -198,6 +219,27 @@ class S3BlobStore:
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         with _mapped(bucket, key, upload_id):
             self.client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]:
+        parts = []
+        with _mapped(bucket, key, upload_id):
+            for page in self.client.get_paginator("list_parts").paginate(
+                Bucket=bucket, Key=key, UploadId=upload_id
+            ):
+                parts.extend(
+                    PartInfo(p["PartNumber"], p["ETag"], p["Size"], p["LastModified"])
+                    for p in page.get("Parts", [])
+                )
+        return parts
+
+    def list_multipart_uploads(self, bucket: str) -> list[UploadInfo]:
+        uploads = []
+        with _mapped(bucket):
+            for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+                uploads.extend(
+                    UploadInfo(u["Key"], u["UploadId"], u["Initiated"]) for u in page.get("Uploads", [])
+                )
+        return uploads
 
 
 def _code(error: ClientError) -> str:
@@ -244,4 +286,6 @@ def _translate(
             return InvalidPart(first_part, "rejected by the object store")
         case "EntityTooSmall":
             return EntityTooSmall(first_part)
+        case "PreconditionFailed" if key is not None:
+            return PreconditionFailed(bucket, key, "the write condition")
     return None

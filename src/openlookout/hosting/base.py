@@ -25,6 +25,10 @@ class ModelNotHostedError(HostingError):
     """The host has no running model under that key."""
 
 
+class HostBusyError(HostingError):
+    """The model's request queue is at its bound; the request was not queued (retry later)."""
+
+
 class ImageDecodeError(HostingError):
     """This one image could not be decoded (a truncated body, say); the other requests are unaffected."""
 
@@ -56,6 +60,8 @@ class HostStatus:
     queue_depth: int  # requests waiting for a unit
     batches: int  # batches run since start
     served: int  # images answered since start (served / batches = mean batch size)
+    queue_bound: int = 0  # past this many waiting requests, submit refuses with HostBusyError
+    throttled: int = 0  # requests refused so since start
 
 
 class ModelHost(Protocol):
@@ -72,8 +78,8 @@ class ModelHost(Protocol):
 
         The host decodes it (to RGB) next to the model. The future fails with
         ImageDecodeError, whose text is user-facing, when that image does not decode; the
-        model's other requests are not affected. Other HostingErrors: the model stopped or
-        failed.
+        model's other requests are not affected; with HostBusyError when the model's queue is
+        full (nothing was queued). Other HostingErrors: the model stopped or failed.
         """
         ...
 

@@ -7,6 +7,12 @@ batch, so concurrent callers share a forward pass, a lone caller never waits for
 and idle units pick up work first. Requests carry the encoded image; the unit decodes it
 (``worker.py``), and an image that does not decode fails only its own request.
 
+The queue is bounded: at most ``queue_per_unit`` requests per ready unit wait (16 by default,
+two full batches). Past that, ``submit`` refuses at once with HostBusyError (the API answers
+it as throttling, so clients back off and retry) instead of letting every caller wait longer.
+The bound is well above the scale-up threshold, so autoscaling sees the depth and adds units
+before callers are refused, and each unit it adds raises the bound.
+
 Autoscaling (checked every ``check_interval_s``), between MinInferenceUnits and
 MaxInferenceUnits:
 - up: when more requests wait than ``scale_up_depth`` per ready unit, one more unit is
@@ -28,7 +34,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from openlookout.hosting.base import EncodedImage, HostingError, HostStatus, ModelInfo, ModelNotHostedError
+from openlookout.hosting.base import (
+    EncodedImage,
+    HostBusyError,
+    HostingError,
+    HostStatus,
+    ModelInfo,
+    ModelNotHostedError,
+)
 from openlookout.hosting.units import BatchLimits, Request, Unit
 from openlookout.hosting.worker import DEFAULT_LOADER
 from openlookout.ml.api import ImagePrediction
@@ -40,6 +53,7 @@ log = logging.getLogger(__name__)
 class HostingPolicy:
     max_batch: int = 8
     max_wait_s: float = 0.005
+    queue_per_unit: int = 16  # waiting requests allowed per ready unit before HostBusyError
     scale_up_depth: int = 2
     scale_down_idle_s: float = 60.0
     check_interval_s: float = 0.25
@@ -63,6 +77,7 @@ class _HostedModel:
         self.info: ModelInfo | None = None
         self.batches = 0
         self.served = 0
+        self.throttled = 0
         self.last_busy = time.monotonic()
         self.lock = threading.Lock()
         self.stopped = threading.Event()
@@ -166,12 +181,28 @@ class _HostedModel:
 
     # -- requests ------------------------------------------------------------------------
 
+    def queue_bound(self) -> int:
+        return self.policy.queue_per_unit * max(len(self.units), 1)
+
     def submit(self, image: EncodedImage) -> Future[ImagePrediction]:
         future: Future[ImagePrediction] = Future()
         if self.stopped.is_set():
             future.set_exception(ModelNotHostedError(f"Model {self.key} is not hosted."))
-        else:
-            self.requests.put(Request(image, future))
+            return future
+        with self.lock:  # the check and the put as one step, so the bound holds under concurrency
+            bound = self.queue_bound()
+            busy = self.requests.qsize() >= bound
+            if busy:
+                self.throttled += 1
+            else:
+                self.requests.put(Request(image, future))
+        if busy:
+            future.set_exception(
+                HostBusyError(
+                    f"Model {self.key} has {bound} requests waiting for its inference units; "
+                    "retry later or raise MaxInferenceUnits."
+                )
+            )
         return future
 
     def status(self) -> HostStatus:
@@ -186,6 +217,8 @@ class _HostedModel:
                 queue_depth=self.requests.qsize(),
                 batches=self.batches,
                 served=self.served,
+                queue_bound=self.queue_bound(),
+                throttled=self.throttled,
             )
 
     def stop(self) -> None:

@@ -27,8 +27,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from openlookout.blobs.base import BlobStore
 from openlookout.blobs.transfer import download_prefix
 from openlookout.config import Settings
-from openlookout.errors import InvalidInputError
-from openlookout.hosting.base import EncodedImage, HostingError, ImageDecodeError, ModelHost, ModelInfo
+from openlookout.errors import InvalidInputError, ThrottledError
+from openlookout.hosting.base import (
+    EncodedImage,
+    HostBusyError,
+    HostingError,
+    ImageDecodeError,
+    ModelHost,
+    ModelInfo,
+)
 from openlookout.store.db import write_session
 from openlookout.store.tables import utcnow
 
@@ -134,6 +141,8 @@ class HostingLifecycle(ABC):
             return self.host.predict(key, image, timeout_s=PREDICT_TIMEOUT_S)
         except ImageDecodeError as exc:
             raise undecodable(str(exc)) from None
+        except HostBusyError as exc:
+            raise ThrottledError(str(exc)) from None
         except HostingError as exc:
             if self.host.status(key) is None:
                 raise stopped() from None
