@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openlookout.api.auth import AuthError, require_service
+from openlookout.api.auth import require_service
 from openlookout.api.bodies import BodyTooLargeError, body_limit, close_if_unread, drain, read_limited
 from openlookout.api.cl_errors import UnknownTargetError, error_body
 from openlookout.api.context import AppContext
