@@ -4,31 +4,37 @@ import math
 import pytest
 
 from openlookout.ml.calibration import (
-    MIN_NORMALS_FOR_CAP,
     NORMAL_ONLY_K,
     Calibration,
     calibrate,
     confidence,
     fold_ids,
-    max_f1_threshold,
-    normal_only_threshold,
     robust_scale,
+    youden_threshold,
 )
 
 
-def test_max_f1_threshold_separable() -> None:
+def test_youden_threshold_separable() -> None:
     # Perfect separation; the widest gap sits between 3.0 and 7.0.
-    assert max_f1_threshold([1.0, 2.0, 3.0], [7.0, 8.0]) == pytest.approx(5.0)
+    assert youden_threshold([1.0, 2.0, 3.0], [7.0, 8.0]) == pytest.approx(5.0)
 
 
-def test_max_f1_threshold_with_overlap() -> None:
-    normals, anomalies = [1.0, 3.0], [4.0, 2.0]
-    # sorted: 1N 2A 3N 4A. cut 1.5: TP2 FP1 -> F1 0.8; cut 2.5: TP1 FP1 -> 0.5; cut 3.5: TP1 -> 0.667.
-    assert max_f1_threshold(normals, anomalies) == pytest.approx(1.5)
+def test_youden_threshold_with_overlap() -> None:
+    normals, anomalies = [1.0, 3.0, 5.0], [4.0, 2.0]
+    # sorted: 1N 2A 3N 4A 5N. J(1.5) = 1 - 2/3; J(2.5) = 1/2 - 2/3; J(3.5) = 1/2 - 1/3; J(4.5) = 0 - 1/3.
+    assert youden_threshold(normals, anomalies) == pytest.approx(1.5)
 
 
-def test_max_f1_threshold_degenerate_returns_none() -> None:
-    assert max_f1_threshold([2.0, 2.0], [2.0]) is None
+def test_youden_threshold_ignores_the_class_ratio() -> None:
+    normals = [1.0, 2.0, 3.0, 4.0, 6.0]
+    anomalies = [3.5, 5.0, 7.0]
+    once = youden_threshold(normals, anomalies)
+    assert youden_threshold(normals * 20, anomalies) == once  # 20x the normals: same cut
+    assert youden_threshold(normals, anomalies * 20) == once
+
+
+def test_youden_threshold_degenerate_returns_none() -> None:
+    assert youden_threshold([2.0, 2.0], [2.0]) is None
 
 
 def test_calibrate_without_anomalies_uses_robust_rule() -> None:
@@ -41,7 +47,7 @@ def test_calibrate_without_anomalies_uses_robust_rule() -> None:
 
 def test_calibrate_with_anomalies_uses_f1_rule_and_keeps_scores() -> None:
     calibration = calibrate([1.0, 2.0, 3.0], [7.0, 8.0])
-    assert calibration.rule == "max_f1"
+    assert calibration.rule == "youden"
     assert calibration.threshold == pytest.approx(5.0)
     assert calibration.normal_scores == (1.0, 2.0, 3.0)
     assert Calibration.from_dict(calibration.to_dict()) == calibration
@@ -71,16 +77,3 @@ def test_fold_ids_balanced_and_seeded() -> None:
 
 def test_robust_scale_never_zero() -> None:
     assert robust_scale([4.0, 4.0, 4.0]) > 0
-
-
-def test_max_f1_cut_is_capped_at_the_normal_tail() -> None:
-    # 50 tightly spread normals and 3 far anomalies: max-F1 alone would cut in the middle of
-    # the wide gap (about 25); the cap keeps it at the normals-only threshold.
-    normals = [10.0 + 0.1 * (i % 10) for i in range(MIN_NORMALS_FOR_CAP)]
-    calibration = calibrate(normals, [40.0, 41.0, 42.0])
-    assert calibration.rule == "max_f1_capped"
-    assert calibration.threshold == pytest.approx(normal_only_threshold(normals))
-    assert max(normals) < calibration.threshold < 40.0
-    # Too few normals to estimate their tail: the plain max-F1 cut.
-    few = calibrate(normals[: MIN_NORMALS_FOR_CAP - 1], [40.0, 41.0, 42.0])
-    assert few.rule == "max_f1" and few.threshold == pytest.approx((10.9 + 40.0) / 2)
