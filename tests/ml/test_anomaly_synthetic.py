@@ -38,7 +38,7 @@ def test_artifacts_record_versions_and_scores(trained) -> None:
     assert len(config["backbone"]["weights_sha256"]) == 64
     assert config["image_size"] == [64, 96]
     assert config["calibration"]["threshold"] == result.threshold
-    assert config["calibration"]["rule"] == "youden"
+    assert config["calibration"]["rule"] == "balanced_f1"
     assert len(config["calibration"]["normal_scores"]) == 10
     assert len(config["calibration"]["anomaly_scores"]) == 5
     bank = np.load(model_dir / "memory_bank.npy")

@@ -6,35 +6,36 @@ import pytest
 from openlookout.ml.calibration import (
     NORMAL_ONLY_K,
     Calibration,
+    balanced_f1_threshold,
     calibrate,
     confidence,
     fold_ids,
     robust_scale,
-    youden_threshold,
 )
 
 
-def test_youden_threshold_separable() -> None:
+def test_balanced_f1_threshold_separable() -> None:
     # Perfect separation; the widest gap sits between 3.0 and 7.0.
-    assert youden_threshold([1.0, 2.0, 3.0], [7.0, 8.0]) == pytest.approx(5.0)
+    assert balanced_f1_threshold([1.0, 2.0, 3.0], [7.0, 8.0]) == pytest.approx(5.0)
 
 
-def test_youden_threshold_with_overlap() -> None:
+def test_balanced_f1_threshold_with_overlap() -> None:
     normals, anomalies = [1.0, 3.0, 5.0], [4.0, 2.0]
-    # sorted: 1N 2A 3N 4A 5N. J(1.5) = 1 - 2/3; J(2.5) = 1/2 - 2/3; J(3.5) = 1/2 - 1/3; J(4.5) = 0 - 1/3.
-    assert youden_threshold(normals, anomalies) == pytest.approx(1.5)
+    # sorted: 1N 2A 3N 4A 5N; balanced F1 = 2 TPR / (1 + TPR + FPR):
+    # cut 1.5: 2 / (2 + 2/3) = 0.75; 2.5: 1 / (1.5 + 2/3) = 0.46; 3.5: 1 / (1.5 + 1/3) = 0.55.
+    assert balanced_f1_threshold(normals, anomalies) == pytest.approx(1.5)
 
 
-def test_youden_threshold_ignores_the_class_ratio() -> None:
+def test_balanced_f1_threshold_ignores_the_class_ratio() -> None:
     normals = [1.0, 2.0, 3.0, 4.0, 6.0]
     anomalies = [3.5, 5.0, 7.0]
-    once = youden_threshold(normals, anomalies)
-    assert youden_threshold(normals * 20, anomalies) == once  # 20x the normals: same cut
-    assert youden_threshold(normals, anomalies * 20) == once
+    once = balanced_f1_threshold(normals, anomalies)
+    assert balanced_f1_threshold(normals * 20, anomalies) == once  # 20x the normals: same cut
+    assert balanced_f1_threshold(normals, anomalies * 20) == once
 
 
-def test_youden_threshold_degenerate_returns_none() -> None:
-    assert youden_threshold([2.0, 2.0], [2.0]) is None
+def test_balanced_f1_threshold_degenerate_returns_none() -> None:
+    assert balanced_f1_threshold([2.0, 2.0], [2.0]) is None
 
 
 def test_calibrate_without_anomalies_uses_robust_rule() -> None:
@@ -47,7 +48,7 @@ def test_calibrate_without_anomalies_uses_robust_rule() -> None:
 
 def test_calibrate_with_anomalies_uses_f1_rule_and_keeps_scores() -> None:
     calibration = calibrate([1.0, 2.0, 3.0], [7.0, 8.0])
-    assert calibration.rule == "youden"
+    assert calibration.rule == "balanced_f1"
     assert calibration.threshold == pytest.approx(5.0)
     assert calibration.normal_scores == (1.0, 2.0, 3.0)
     assert Calibration.from_dict(calibration.to_dict()) == calibration

@@ -6,13 +6,14 @@ same folds and scored by those banks, so both classes see banks of the same size
 test set is never looked at.
 
 Rules:
-- With training anomalies (``youden``): the threshold is the midpoint between two adjacent
-  distinct held-out scores that maximises Youden's J = TPR - FPR (score > threshold means
+- With training anomalies (``balanced_f1``): the threshold is the midpoint between two
+  adjacent distinct held-out scores that maximises the class-balanced F1, 2 TPR / (1 + TPR +
+  FPR): F1 with both classes weighted to the same total (score > threshold means
   anomalous); ties go to the widest gap between those two scores, then to the lower cut.
-  J does not depend on the ratio of anomalies to normals, and the training ratio (a
-  handful of anomalies against hundreds of normals) says little about the test set's or
-  production's: max-F1 on the held-out scores put the cut in the widest gap above every
-  held-out normal (ELPV poly: recall 0.38, F1 0.55 against an oracle 0.82; Youden 0.81).
+  It does not depend on the ratio of anomalies to normals in training, which says little
+  about the test set's or production's: plain max-F1 on a handful of anomalies against
+  hundreds of normals put the cut in the widest gap above every held-out normal (ELPV poly:
+  recall 0.38, F1 0.55 against an oracle 0.82; balanced F1 0.81).
 - Normals only (``normal_robust``): threshold = median + ``NORMAL_ONLY_K`` (4) robust standard
   deviations (1.4826 x median absolute deviation) of the held-out normal scores. A robust
   spread keeps one odd normal image from inflating the threshold; 4 sigma would flag
@@ -43,7 +44,7 @@ MIN_RELATIVE_SCALE = 1e-3
 class Calibration:
     threshold: float
     scale: float
-    rule: str  # "youden" | "normal_robust" ("max_f1" in models saved by 0.1)
+    rule: str  # "balanced_f1" | "normal_robust" ("max_f1" in models saved by 0.1)
     normal_scores: tuple[float, ...]  # held-out normal scores, kept for retuning
     anomaly_scores: tuple[float, ...]  # held-out training-anomaly scores
 
@@ -90,10 +91,12 @@ def normal_only_threshold(normal_scores: Sequence[float]) -> float:
     )
 
 
-def youden_threshold(normal_scores: Sequence[float], anomaly_scores: Sequence[float]) -> float | None:
-    """The cut between adjacent distinct scores that maximises TPR - FPR, or None when all are equal.
+def balanced_f1_threshold(normal_scores: Sequence[float], anomaly_scores: Sequence[float]) -> float | None:
+    """The cut between adjacent distinct scores that maximises the class-balanced F1, or None.
 
-    Ties go to the widest gap between the two scores, then to the lower cut.
+    Balanced F1 is F1 with both classes weighted to the same total, 2 TPR / (1 + TPR + FPR):
+    F1 as if anomalies were as frequent as normals. Ties go to the widest gap between the
+    two scores, then to the lower cut; None when all scores are equal.
     """
     scores = np.r_[np.asarray(normal_scores, dtype=np.float64), np.asarray(anomaly_scores, dtype=np.float64)]
     labels = np.r_[np.zeros(len(normal_scores), bool), np.ones(len(anomaly_scores), bool)]
@@ -103,14 +106,15 @@ def youden_threshold(normal_scores: Sequence[float], anomaly_scores: Sequence[fl
     # Anomalies and normals at or above each cut position i (items i..n-1 predicted anomalous).
     tp_from = np.r_[np.cumsum(y[::-1])[::-1], 0]
     fp_from = np.r_[np.cumsum(~y[::-1])[::-1], 0]
-    best: tuple[float, float, float] | None = None  # (J, gap, -threshold)
+    best: tuple[float, float, float] | None = None  # (balanced F1, gap, -threshold)
     threshold = None
     for i in range(1, len(s)):
         if s[i] == s[i - 1]:
             continue
-        j = tp_from[i] / max(num_pos, 1) - fp_from[i] / max(num_neg, 1)
+        tpr, fpr = tp_from[i] / max(num_pos, 1), fp_from[i] / max(num_neg, 1)
+        f1 = 2.0 * tpr / (1.0 + tpr + fpr)
         candidate = (s[i - 1] + s[i]) / 2.0
-        key = (float(j), s[i] - s[i - 1], -candidate)
+        key = (float(f1), s[i] - s[i - 1], -candidate)
         if best is None or key > best:
             best, threshold = key, float(candidate)
     return threshold
@@ -119,8 +123,8 @@ def youden_threshold(normal_scores: Sequence[float], anomaly_scores: Sequence[fl
 def calibrate(normal_scores: Sequence[float], anomaly_scores: Sequence[float]) -> Calibration:
     if len(normal_scores) == 0:
         raise ValueError("calibration needs at least one held-out normal score")
-    threshold = youden_threshold(normal_scores, anomaly_scores) if len(anomaly_scores) else None
-    rule = "youden"
+    threshold = balanced_f1_threshold(normal_scores, anomaly_scores) if len(anomaly_scores) else None
+    rule = "balanced_f1"
     if threshold is None:
         threshold, rule = normal_only_threshold(normal_scores), "normal_robust"
     return Calibration(
