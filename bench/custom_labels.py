@@ -5,8 +5,8 @@
 Fixed split: ``<class>_<n>.jpg`` is TEST iff ``n % 5 == 0`` (1440 train / 360 test).
 openlookout is driven through a real ``openlookout serve`` with boto3 (S3 uploads, Ground
 Truth manifests, CreateProjectVersion, DetectCustomLabels with MinConfidence=0); the peers
-(timm Lite0 fine-tuning for classification, ultralytics YOLOv8n from scratch for
-detection) run in ``.venv-bench`` subprocesses with a wall-time budget derived from our
+(timm Lite0 fine-tuning for classification; for detection torchvision FCOS on the same
+ImageNet Lite0 weights, and ultralytics YOLOv8n from scratch) run in ``.venv-bench`` subprocesses with a wall-time budget derived from our
 measured training time. Every system's predictions are scored by the same code: accuracy
 and macro F1 here, COCO mAP by pycocotools (``bench/coco_eval.py``). Writes
 ``bench/results/custom_labels.md``. See the "Custom Labels" section of ``bench/README.md``.
@@ -68,6 +68,8 @@ PEERS = {
     "timm-cls-3x": Peer("classification", "timm Lite0 fine-tune (3x)", "bench.peer_timm_cls", 3.0),
     "yolo": Peer("detection", "YOLOv8n scratch", "bench.peer_yolo", 1.0),
     "yolo-3x": Peer("detection", "YOLOv8n scratch (3x)", "bench.peer_yolo", 3.0),
+    "fcos": Peer("detection", "FCOS Lite0 ImageNet", "bench.peer_fcos", 1.0),
+    "fcos-3x": Peer("detection", "FCOS Lite0 ImageNet (3x)", "bench.peer_fcos", 3.0),
 }
 SYSTEMS = ("ours", *PEERS)
 
