@@ -3,6 +3,9 @@
 - ``sides`` (format 1 models): distances to the box's left, top, right and bottom sides,
   ``exp(raw) * stride``. A distance is positive, so only a location inside a box can
   predict it: a 2-px scratch that passes between location centres cannot be predicted.
+- ``offset``: the same distances shifted by half a stride, ``exp(raw) * stride - stride / 2``:
+  a location up to half a stride outside a box (beside a 1-px scratch) can still predict
+  it, and large boxes are coded as with ``sides``.
 - ``centre``: the box centre's offset from the location and the box's log width and height,
   in strides: ``centre = location + raw[:2] * stride``, ``size = exp(raw[2:]) * stride``.
   A location may lie beside a thin box (``targets.py`` assigns the locations within a
@@ -15,8 +18,9 @@ from __future__ import annotations
 import torch
 
 SIDES = "sides"
+OFFSET = "offset"
 CENTRE = "centre"
-ENCODINGS = (SIDES, CENTRE)
+ENCODINGS = (SIDES, OFFSET, CENTRE)
 # exp(6) strides = 400 strides: beyond any image; the clamp only stops overflow early in training.
 MAX_LOG = 6.0
 
@@ -25,6 +29,9 @@ def decode_boxes(centres: torch.Tensor, raw: torch.Tensor, stride: int, encoding
     """(P, 2) location centres and (P, 4) raw box channels -> (P, 4) corners x1, y1, x2, y2."""
     if encoding == SIDES:
         sides = torch.exp(raw.clamp(max=MAX_LOG)) * stride
+        return torch.cat([centres - sides[:, :2], centres + sides[:, 2:]], dim=1)
+    if encoding == OFFSET:
+        sides = torch.exp(raw.clamp(max=MAX_LOG)) * stride - stride / 2
         return torch.cat([centres - sides[:, :2], centres + sides[:, 2:]], dim=1)
     if encoding == CENTRE:
         centre = centres + raw[:, :2] * stride
