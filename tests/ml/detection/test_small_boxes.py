@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from openlookout.ml.detection.box_coding import CENTRE, SIDES, decode_boxes
-from openlookout.ml.detection.boxes import aligned_giou
+from openlookout.ml.detection.box_coding import CENTRE, ENCODINGS, SIDES, decode_boxes, unmirror_box_channels
+from openlookout.ml.detection.boxes import aligned_giou, flip_corners
 from openlookout.ml.detection.calibration import IDENTITY, calibrate, fit_platt
 from openlookout.ml.detection.feature_maps import MAX_SIDE, MIN_SIDE, PIXEL_BUDGET, choose_work_size
 from openlookout.ml.detection.model import fit_calibration, validation_split
@@ -59,6 +59,23 @@ def test_giou_training_regresses_a_one_pixel_box_from_beside_it() -> None:
         optimizer.step()
     found = decode_boxes(location, raw.detach(), 8, CENTRE)
     assert aligned_giou(found, target).item() > 0.9
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize(("horizontal", "vertical"), [(True, False), (False, True), (True, True)])
+def test_boxes_predicted_on_mirrored_maps_come_back_unmirrored(
+    encoding: str, horizontal: bool, vertical: bool
+) -> None:
+    raw = torch.randn(1, 4, 4, 4, generator=torch.Generator().manual_seed(0)) * 0.5
+    dims = [d for d, flip in ((3, horizontal), (2, vertical)) if flip]
+    flat = lambda r: r[0].reshape(4, -1).T  # noqa: E731
+    in_mirror = flip_corners(decode_boxes(CENTRES, flat(raw), 8, encoding), (32, 32), horizontal, vertical)
+    back = decode_boxes(
+        CENTRES, flat(unmirror_box_channels(raw.flip(dims), horizontal, vertical, encoding)), 8, encoding
+    )
+    # Location (r, c) of the image is location (mirrored r, c) of the mirrored image.
+    grid = in_mirror.reshape(4, 4, 4).flip([d - 2 for d in dims]).reshape(-1, 4)
+    torch.testing.assert_close(back, grid)
 
 
 @pytest.mark.parametrize(

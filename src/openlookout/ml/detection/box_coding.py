@@ -38,3 +38,16 @@ def decode_boxes(centres: torch.Tensor, raw: torch.Tensor, stride: int, encoding
         half = torch.exp(raw[:, 2:].clamp(-MAX_LOG, MAX_LOG)) * (stride / 2)
         return torch.cat([centre - half, centre + half], dim=1)
     raise ValueError(f"unknown box encoding {encoding!r}")
+
+
+def unmirror_box_channels(raw: torch.Tensor, horizontal: bool, vertical: bool, encoding: str) -> torch.Tensor:
+    """(N, 4, h, w) raw box channels predicted on mirrored maps, as for the unmirrored image."""
+    if not (horizontal or vertical):
+        return raw
+    if encoding == CENTRE:
+        sign = torch.tensor(
+            [-1.0 if horizontal else 1.0, -1.0 if vertical else 1.0, 1.0, 1.0], device=raw.device
+        )
+        return raw * sign[None, :, None, None]
+    order = [2 if horizontal else 0, 3 if vertical else 1, 0 if horizontal else 2, 1 if vertical else 3]
+    return raw[:, order]

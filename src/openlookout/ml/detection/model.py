@@ -38,7 +38,7 @@ import torch
 
 from openlookout.ml.api import TrainingDataError
 from openlookout.ml.backbone import FINE_STRIDE, backbone_versions, select_device, shared_backbone
-from openlookout.ml.detection.box_coding import ENCODINGS, SIDES
+from openlookout.ml.detection.box_coding import ENCODINGS, SIDES, unmirror_box_channels
 from openlookout.ml.detection.boxes import corners_to_ratio_box, ratio_boxes_to_corners
 from openlookout.ml.detection.calibration import IDENTITY, calibrate, fit_platt
 from openlookout.ml.detection.decoding import MIN_CONFIDENCE, decode_image
@@ -53,7 +53,7 @@ from openlookout.ml.detection.feature_maps import (
 from openlookout.ml.detection.head import DetectionHead
 from openlookout.ml.detection.projection import projection_state, projections_from_state
 from openlookout.ml.detection.targets import location_centres
-from openlookout.ml.detection.training import TrainingSettings, coarse_input, train_head
+from openlookout.ml.detection.training import FLIPS, TrainingSettings, train_head
 from openlookout.ml.detection.tuned_stage import TunedStage
 from openlookout.ml.detection.types import (
     FORMAT,
@@ -107,6 +107,7 @@ class DetectorConfig:
     work_size: tuple[int, int]
     encoding: str
     tuned_stage: bool
+    test_flips: bool = False  # average the head over the four mirrorings of the maps
     calibration: dict[str, tuple[float, float]] = field(default_factory=dict)  # label -> (a, b)
 
 
@@ -223,6 +224,36 @@ def fit_calibration(
     return calibration
 
 
+def mirrored_outputs(
+    head: DetectionHead,
+    stage: TunedStage | None,
+    fine: torch.Tensor,
+    coarse: torch.Tensor,
+    encoding: str,
+    flips: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The head's outputs, averaged over the four mirrorings of the maps when ``flips``.
+
+    Each mirrored output is mirrored back (a left-right flip swaps the left and right box
+    channels; with the centre coding it negates the x offset) before the mean, which is
+    taken over logits and raw box channels. Only the head runs again, not the backbone.
+    """
+    variants = FLIPS if flips else FLIPS[:1]
+    sums: list[torch.Tensor] | None = None
+    for horizontal, vertical in variants:
+        dims = [d for d, flip in ((3, horizontal), (2, vertical)) if flip]
+        f, c = (fine.flip(dims), coarse.flip(dims)) if dims else (fine, coarse)
+        c = c.contiguous(memory_format=torch.channels_last)
+        outputs = head(f.contiguous(memory_format=torch.channels_last), c if stage is None else stage(c))
+        logits, boxes, centerness = (o.flip(dims) if dims else o for o in outputs)
+        boxes = unmirror_box_channels(boxes, horizontal, vertical, encoding)
+        parts = [logits, boxes, centerness]
+        sums = parts if sums is None else [a + b for a, b in zip(sums, parts, strict=True)]
+    assert sums is not None
+    logits, boxes, centerness = (part / len(variants) for part in sums)
+    return logits, boxes, centerness
+
+
 class _Runner:
     """Runs a head on cached maps and decodes its boxes (training validation and hosting)."""
 
@@ -242,10 +273,11 @@ class _Runner:
         size = self.config.work_size
         for start in range(0, len(refs), PREDICT_BATCH):
             index = torch.arange(start, min(start + PREDICT_BATCH, len(refs)))
-            fine = (
-                maps.fine[index].to(self.device, torch.float32).contiguous(memory_format=torch.channels_last)
+            fine = maps.fine[index].to(self.device, torch.float32)
+            coarse = maps.coarse[index].to(self.device, torch.float32)
+            logits, raw_boxes, centerness = mirrored_outputs(
+                head, stage, fine, coarse, self.config.encoding, self.config.test_flips
             )
-            logits, raw_boxes, centerness = head(fine, coarse_input(maps, index, self.device, stage))
             for row, ref in enumerate(refs[start : start + PREDICT_BATCH]):
                 raw = decode_image(
                     logits[row].cpu(),
@@ -299,6 +331,7 @@ def save_detection_model(
         "work_size": list(config.work_size),
         "box_encoding": config.encoding,
         "tuned_stage": config.tuned_stage,
+        "test_flips": config.test_flips,
         "calibration": {label: list(config.calibration.get(label, IDENTITY)) for label in labels},
         "min_confidence": MIN_CONFIDENCE,
         "backbone": backbone_versions(),
@@ -366,6 +399,7 @@ def read_config(document: dict) -> DetectorConfig:
         (int(document["work_size"][0]), int(document["work_size"][1])),
         str(document["box_encoding"]),
         bool(document["tuned_stage"]),
+        bool(document.get("test_flips", False)),
         calibration,
     )
 

@@ -130,14 +130,6 @@ def _schedule(step: int, total: int, settings: TrainingSettings) -> float:
     return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
-def coarse_input(
-    maps: CachedMaps, index: torch.Tensor, device: torch.device, stage: TunedStage | None
-) -> torch.Tensor:
-    """The head's stride-16 input for cached rows ``index`` (through the tuned stage if any)."""
-    batch = maps.coarse[index].to(device, torch.float32).contiguous(memory_format=torch.channels_last)
-    return batch if stage is None else stage(batch)
-
-
 Validator = Callable[[DetectionHead, TunedStage | None], float]
 
 
