@@ -53,7 +53,7 @@ from openlookout.ml.detection.feature_maps import (
 from openlookout.ml.detection.head import DetectionHead
 from openlookout.ml.detection.projection import projection_state, projections_from_state
 from openlookout.ml.detection.targets import location_centres
-from openlookout.ml.detection.training import FLIPS, TrainingSettings, train_head
+from openlookout.ml.detection.training import FLIPS, TUNE_MIN_IMAGES, TrainingSettings, train_head
 from openlookout.ml.detection.tuned_stage import TunedStage
 from openlookout.ml.detection.types import (
     FORMAT,
@@ -155,16 +155,17 @@ def train_detection_model(
     backbone = shared_backbone(str(torch_device))
     size = work_size or choose_work_size(sample_sizes([e.load for e in train]), len(train))
     fit, held = validation_split(train)
+    tune = settings.tune_stage if settings.tune_stage is not None else len(train) >= TUNE_MIN_IMAGES
     _report(progress, f"Extracting features of {len(train)} training images at {size[1]}x{size[0]}")
-    maps = extract_feature_maps(backbone, [e.load for e in fit], size, tuned=settings.tune_stage)
+    maps = extract_feature_maps(backbone, [e.load for e in fit], size, tuned=tune)
     held_maps = (
-        extract_feature_maps(backbone, [e.load for e in held], size, maps.projections, settings.tune_stage)
+        extract_feature_maps(backbone, [e.load for e in held], size, maps.projections, tune)
         if held
         else None
     )
     corners, label_ids = _box_tensors(fit, labels, size)
-    config = DetectorConfig(size, settings.encoding, settings.tune_stage)
-    stage = TunedStage(backbone, maps.projections[1]) if settings.tune_stage else None
+    config = DetectorConfig(size, settings.encoding, tune)
+    stage = TunedStage(backbone, maps.projections[1]) if tune else None
     runner = _Runner(labels, config, torch_device)
     validate = None
     if held_maps is not None:

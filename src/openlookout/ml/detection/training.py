@@ -28,6 +28,10 @@ from openlookout.ml.detection.head import DetectionHead
 from openlookout.ml.detection.targets import MIN_REGION_STRIDES, assign_targets, location_centres
 from openlookout.ml.detection.tuned_stage import TunedStage
 
+# Fewer training images than this: the backbone stays frozen (a few dozen images would
+# overfit the stage's 0.5 M weights, and a small run should stay fast).
+TUNE_MIN_IMAGES = 200
+
 
 @dataclass(frozen=True)
 class TrainingSettings:
@@ -42,7 +46,8 @@ class TrainingSettings:
     flips: bool = True
     encoding: str = CENTRE
     min_region_strides: float = MIN_REGION_STRIDES
-    tune_stage: bool = False
+    # Fine-tune the upper stride-16 stage: None = when TRAIN has TUNE_MIN_IMAGES or more.
+    tune_stage: bool | None = None
     patience: int = 4  # validated epochs without a better score before training stops
     seed: int = 0
 
