@@ -3,13 +3,11 @@ validation split and the confidence calibration, on hand-made boxes and numbers.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import torch
 
-from openlookout.ml.detection.box_coding import CENTRE, ENCODINGS, SIDES, decode_boxes, unmirror_box_channels
+from openlookout.ml.detection.box_coding import ENCODINGS, OFFSET, SIDES, decode_boxes, unmirror_box_channels
 from openlookout.ml.detection.boxes import aligned_giou, flip_corners
 from openlookout.ml.detection.calibration import IDENTITY, calibrate, fit_platt
 from openlookout.ml.detection.feature_maps import MAX_SIDE, MIN_SIDE, PIXEL_BUDGET, choose_work_size
@@ -37,12 +35,12 @@ def test_widen_keeps_the_centre_and_only_grows_thin_sides() -> None:
     assert grown.tolist() == [[6.5, 10.0, 14.5, 40.0]]
 
 
-def test_centre_coding_reaches_a_one_pixel_box_from_a_location_beside_it() -> None:
-    location = torch.tensor([[12.0, 12.0]])
-    # Box centre 3 px right of the location, 1 px wide and 40 px high.
-    raw = torch.tensor([[3 / 8, 0.0, math.log(1 / 8), math.log(40 / 8)]])
-    corners = decode_boxes(location, raw, 8, CENTRE)
-    assert corners.tolist() == [pytest.approx([14.5, -8.0, 15.5, 32.0])]
+def test_offset_coding_reaches_a_one_pixel_box_from_a_location_beside_it() -> None:
+    location = torch.tensor([[12.0, 12.0]])  # 2.5 px left of a 1-px-wide, 40-px-high box
+    target = torch.tensor([[14.5, -8.0, 15.5, 32.0]])
+    distances = torch.tensor([[12.0 - 14.5, 12.0 + 8.0, 15.5 - 12.0, 32.0 - 12.0]])
+    raw = torch.log((distances + 4) / 8)  # the inverse of the offset coding at stride 8
+    torch.testing.assert_close(decode_boxes(location, raw, 8, OFFSET), target)
     # The sides coding cannot: its distances are positive, so the location stays inside.
     sides = decode_boxes(location, torch.full((1, 4), -20.0), 8, SIDES)
     assert bool((sides[:, :2] <= location).all() and (sides[:, 2:] >= location).all())
@@ -53,11 +51,11 @@ def test_giou_training_regresses_a_one_pixel_box_from_beside_it() -> None:
     raw = torch.zeros(1, 4, requires_grad=True)
     optimizer = torch.optim.Adam([raw], lr=0.05)
     for _ in range(300):
-        loss = 1 - aligned_giou(decode_boxes(location, raw, 8, CENTRE), target)
+        loss = 1 - aligned_giou(decode_boxes(location, raw, 8, OFFSET), target)
         optimizer.zero_grad()
         loss.sum().backward()
         optimizer.step()
-    found = decode_boxes(location, raw.detach(), 8, CENTRE)
+    found = decode_boxes(location, raw.detach(), 8, OFFSET)
     assert aligned_giou(found, target).item() > 0.9
 
 
@@ -71,7 +69,7 @@ def test_boxes_predicted_on_mirrored_maps_come_back_unmirrored(
     flat = lambda r: r[0].reshape(4, -1).T  # noqa: E731
     in_mirror = flip_corners(decode_boxes(CENTRES, flat(raw), 8, encoding), (32, 32), horizontal, vertical)
     back = decode_boxes(
-        CENTRES, flat(unmirror_box_channels(raw.flip(dims), horizontal, vertical, encoding)), 8, encoding
+        CENTRES, flat(unmirror_box_channels(raw.flip(dims), horizontal, vertical)), 8, encoding
     )
     # Location (r, c) of the image is location (mirrored r, c) of the mirrored image.
     grid = in_mirror.reshape(4, 4, 4).flip([d - 2 for d in dims]).reshape(-1, 4)

@@ -159,9 +159,7 @@ def train_detection_model(
     _report(progress, f"Extracting features of {len(train)} training images at {size[1]}x{size[0]}")
     maps = extract_feature_maps(backbone, [e.load for e in fit], size, tuned=tune)
     held_maps = (
-        extract_feature_maps(backbone, [e.load for e in held], size, maps.projections, tune)
-        if held
-        else None
+        extract_feature_maps(backbone, [e.load for e in held], size, maps.projections, tune) if held else None
     )
     corners, label_ids = _box_tensors(fit, labels, size)
     config = DetectorConfig(size, settings.encoding, tune)
@@ -230,14 +228,13 @@ def mirrored_outputs(
     stage: TunedStage | None,
     fine: torch.Tensor,
     coarse: torch.Tensor,
-    encoding: str,
     flips: bool,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The head's outputs, averaged over the four mirrorings of the maps when ``flips``.
 
     Each mirrored output is mirrored back (a left-right flip swaps the left and right box
-    channels; with the centre coding it negates the x offset) before the mean, which is
-    taken over logits and raw box channels. Only the head runs again, not the backbone.
+    channels) before the mean, which is taken over logits and raw box channels. Only the
+    head runs again, not the backbone.
     """
     variants = FLIPS if flips else FLIPS[:1]
     sums: list[torch.Tensor] | None = None
@@ -247,7 +244,7 @@ def mirrored_outputs(
         c = c.contiguous(memory_format=torch.channels_last)
         outputs = head(f.contiguous(memory_format=torch.channels_last), c if stage is None else stage(c))
         logits, boxes, centerness = (o.flip(dims) if dims else o for o in outputs)
-        boxes = unmirror_box_channels(boxes, horizontal, vertical, encoding)
+        boxes = unmirror_box_channels(boxes, horizontal, vertical)
         parts = [logits, boxes, centerness]
         sums = parts if sums is None else [a + b for a, b in zip(sums, parts, strict=True)]
     assert sums is not None
@@ -277,7 +274,7 @@ class _Runner:
             fine = maps.fine[index].to(self.device, torch.float32)
             coarse = maps.coarse[index].to(self.device, torch.float32)
             logits, raw_boxes, centerness = mirrored_outputs(
-                head, stage, fine, coarse, self.config.encoding, self.config.test_flips
+                head, stage, fine, coarse, self.config.test_flips
             )
             for row, ref in enumerate(refs[start : start + PREDICT_BATCH]):
                 raw = decode_image(

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from openlookout.ml.backbone import FINE_STRIDE
-from openlookout.ml.detection.box_coding import CENTRE, decode_boxes
+from openlookout.ml.detection.box_coding import OFFSET, decode_boxes
 from openlookout.ml.detection.boxes import aligned_giou, flip_corners
 from openlookout.ml.detection.feature_maps import CachedMaps
 from openlookout.ml.detection.head import DetectionHead
@@ -44,7 +44,7 @@ class TrainingSettings:
     weight_decay: float = 1e-4
     warmup_steps: int = 50
     flips: bool = True
-    encoding: str = CENTRE
+    encoding: str = OFFSET
     min_region_strides: float = MIN_REGION_STRIDES
     # Fine-tune the upper stride-16 stage: None = when TRAIN has TUNE_MIN_IMAGES or more.
     tune_stage: bool | None = None
