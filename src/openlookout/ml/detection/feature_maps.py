@@ -41,7 +41,7 @@ TUNED_CHANNELS = 80  # channels entering block 8
 # multiple of 32, within [MIN_SIDE, MAX_SIDE], and lowered (in steps of 32, not below
 # MIN_SIDE) until images x side^2 fits PIXEL_BUDGET, which bounds the cache and the
 # training time on a CPU. NEU-DET (200 px, 1440 images) -> 224; 640-px scans -> 640 for up
-# to ~370 training images, 448 for 750.
+# to 352 training images, 448 for up to 720.
 MIN_SIDE = 224
 MAX_SIDE = 640
 SIDE_MULTIPLE = 32
