@@ -92,6 +92,16 @@ def test_work_size_rule(sizes: list[tuple[int, int]], count: int, side: int) -> 
     assert side <= MAX_SIDE and (side == MIN_SIDE or count * side * side <= PIXEL_BUDGET)
 
 
+def test_small_boxes_raise_the_working_size_at_most_twofold() -> None:
+    neu_like = [0.1] * 90 + [0.09] * 10  # >= 18 px on 200-px images: no change
+    assert choose_work_size([(200, 200)], 1440, neu_like) == (224, 224)
+    spots = [0.02] * 20 + [0.3] * 80  # 4-px boxes at the 10th percentile: 8 / 4 = 2x
+    assert choose_work_size([(200, 200)], 400, spots) == (416, 416)
+    tiny = [0.005] * 100  # 1 px: capped at twice the images' size
+    assert choose_work_size([(200, 200)], 400, tiny) == (416, 416)
+    assert choose_work_size([(200, 200)], 1440, tiny) == (288, 288)  # the pixel budget wins
+
+
 def _examples(count: int) -> list[DetectionExample]:
     return [
         DetectionExample(f"s3://b/{n}.png", lambda: np.zeros((8, 8, 3), np.uint8), []) for n in range(count)

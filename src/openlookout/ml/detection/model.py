@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -153,7 +154,8 @@ def train_detection_model(
     labels = _check_data(train, test)
     torch_device = select_device(device)
     backbone = shared_backbone(str(torch_device))
-    size = work_size or choose_work_size(sample_sizes([e.load for e in train]), len(train))
+    box_sizes = [math.sqrt(box.width * box.height) for e in train for _, box in e.boxes]
+    size = work_size or choose_work_size(sample_sizes([e.load for e in train]), len(train), box_sizes)
     fit, held = validation_split(train)
     tune = settings.tune_stage if settings.tune_stage is not None else len(train) >= TUNE_MIN_IMAGES
     _report(progress, f"Extracting features of {len(train)} training images at {size[1]}x{size[0]}")
