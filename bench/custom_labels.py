@@ -53,6 +53,7 @@ CACHE_DIR = REPO_ROOT / "bench" / ".cache" / "custom-labels"
 PEER_PYTHON = REPO_ROOT / ".venv-bench" / "bin" / "python"
 RESULTS = REPO_ROOT / "bench" / "results" / "custom_labels.md"
 TASKS = ("classification", "detection")
+PER_LABEL = "ap50:"  # Row.values keys of per-label AP@0.5 (not table columns)
 DATASETS = ("neu-det", "thin")
 THIN_SIZE = 200  # bench/thin_defects.py draws on 200x200 images
 # A peer that fine-tunes for at most this many epochs even when its time budget allows more.
@@ -125,7 +126,18 @@ def score_detection(
     scores = coco_map(
         PEER_PYTHON, REPO_ROOT, coco_ground_truth(test, labels), coco_results(detections, labels), work_dir
     )
-    return {"map_50": scores["map_50"], "map_50_95": scores["map_50_95"]}
+    per_label = {f"{PER_LABEL}{name}": ap for name, ap in scores.get("per_class_ap50", {}).items()}
+    return {"map_50": scores["map_50"], "map_50_95": scores["map_50_95"], **per_label}
+
+
+def per_label_note(rows: Sequence[Row]) -> str | None:
+    """Per-label AP@0.5 of every detection row (pycocotools), for the results file."""
+    parts = []
+    for row in rows:
+        aps = {k.removeprefix(PER_LABEL): v for k, v in row.values.items() if k.startswith(PER_LABEL)}
+        if aps:
+            parts.append(f"{row.system}: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(aps.items())))
+    return "Per-label AP@0.5 (pycocotools): " + "; ".join(parts) if parts else None
 
 
 def run_ours_task(
@@ -324,6 +336,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.results == "-":
             return
         extra = [
+            *([note] if (note := per_label_note(rows)) else []),
             load_note(rows),
             f"Time limit {args.timeout:.0f} s per system and task; raw outputs in "
             f"`{run_dir.relative_to(REPO_ROOT)}`",
