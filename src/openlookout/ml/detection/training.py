@@ -5,7 +5,7 @@ centerness target) and binary cross-entropy for centerness. Augmentation mirrors
 cached maps left-right and/or top-bottom (with the boxes). A map of a mirrored image is
 not exactly the mirrored map, but close enough for the head to learn that defects have no
 preferred orientation, at no backbone cost. When a validation callback is given it scores
-the model after every epoch from the second third of training on; the best epoch's
+the model after every epoch once a third of the epochs are done; the best epoch's
 weights are kept (early stopping), and training ends after ``patience`` epochs without a
 better score.
 """
