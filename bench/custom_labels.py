@@ -5,8 +5,9 @@
 Fixed split: ``<class>_<n>.jpg`` is TEST iff ``n % 5 == 0`` (1440 train / 360 test).
 openlookout is driven through a real ``openlookout serve`` with boto3 (S3 uploads, Ground
 Truth manifests, CreateProjectVersion, DetectCustomLabels with MinConfidence=0); the peers
-(timm Lite0 fine-tuning for classification, ultralytics YOLOv8n from scratch for
-detection) run in ``.venv-bench`` subprocesses with a wall-time budget derived from our
+(timm Lite0 fine-tuning for classification; for detection torchvision FCOS on the same
+ImageNet Lite0 weights, and ultralytics YOLOv8n from scratch) run in ``.venv-bench``
+subprocesses with a wall-time budget derived from our
 measured training time. Every system's predictions are scored by the same code: accuracy
 and macro F1 here, COCO mAP by pycocotools (``bench/coco_eval.py``). Writes
 ``bench/results/custom_labels.md``. See the "Custom Labels" section of ``bench/README.md``.
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from bench.custom_labels_data import (
     NeuImage,
+    VocBox,
     class_names,
     coco_ground_truth,
     item_record,
@@ -51,6 +53,9 @@ CACHE_DIR = REPO_ROOT / "bench" / ".cache" / "custom-labels"
 PEER_PYTHON = REPO_ROOT / ".venv-bench" / "bin" / "python"
 RESULTS = REPO_ROOT / "bench" / "results" / "custom_labels.md"
 TASKS = ("classification", "detection")
+PER_LABEL = "ap50:"  # Row.values keys of per-label AP@0.5 (not table columns)
+DATASETS = ("neu-det", "thin")
+THIN_SIZE = 200  # bench/thin_defects.py draws on 200x200 images
 # A peer that fine-tunes for at most this many epochs even when its time budget allows more.
 TIMM_MAX_EPOCHS = 10
 
@@ -68,6 +73,8 @@ PEERS = {
     "timm-cls-3x": Peer("classification", "timm Lite0 fine-tune (3x)", "bench.peer_timm_cls", 3.0),
     "yolo": Peer("detection", "YOLOv8n scratch", "bench.peer_yolo", 1.0),
     "yolo-3x": Peer("detection", "YOLOv8n scratch (3x)", "bench.peer_yolo", 3.0),
+    "fcos": Peer("detection", "FCOS Lite0 ImageNet", "bench.peer_fcos", 1.0),
+    "fcos-3x": Peer("detection", "FCOS Lite0 ImageNet (3x)", "bench.peer_fcos", 3.0),
 }
 SYSTEMS = ("ours", *PEERS)
 
@@ -84,6 +91,31 @@ def load_dataset(root: Path) -> tuple[list[NeuImage], list[NeuImage], list[str]]
     return train, test, class_names(items)
 
 
+def load_thin_defects(seed: int) -> tuple[list[NeuImage], list[NeuImage], list[str]]:
+    """The generated small/thin-defect set (``bench/thin_defects.py``), rebuilt when missing."""
+    from bench.thin_defects import BOXES_FILE, LABELS, build
+
+    folder = CACHE_DIR / f"thin-defects-seed{seed}"
+    if not (folder / BOXES_FILE).exists():
+        if not (NEU_DET / "images").is_dir():
+            raise SystemExit(f"NEU-DET (the backgrounds) not found at {NEU_DET}; skipping")
+        log(f"[bench] building the thin-defect set in {folder} ...")
+        build(folder, NEU_DET, seed)
+    items = [
+        NeuImage(
+            r["name"],
+            "thin",
+            folder / f"{r['name']}.png",
+            THIN_SIZE,
+            THIN_SIZE,
+            tuple(VocBox(label, *corners) for label, *corners in r["boxes"]),
+        )
+        for r in json.loads((folder / BOXES_FILE).read_text())
+    ]
+    train, test = split_items(items)
+    return train, test, list(LABELS)
+
+
 def score_classification(test: Sequence[NeuImage], scores: Sequence[dict[str, float]]) -> dict[str, float]:
     return classification_metrics([item.label for item in test], top_labels(scores))
 
@@ -94,7 +126,18 @@ def score_detection(
     scores = coco_map(
         PEER_PYTHON, REPO_ROOT, coco_ground_truth(test, labels), coco_results(detections, labels), work_dir
     )
-    return {"map_50": scores["map_50"], "map_50_95": scores["map_50_95"]}
+    per_label = {f"{PER_LABEL}{name}": ap for name, ap in scores.get("per_class_ap50", {}).items()}
+    return {"map_50": scores["map_50"], "map_50_95": scores["map_50_95"], **per_label}
+
+
+def per_label_note(rows: Sequence[Row]) -> str | None:
+    """Per-label AP@0.5 of every detection row (pycocotools), for the results file."""
+    parts = []
+    for row in rows:
+        aps = {k.removeprefix(PER_LABEL): v for k, v in row.values.items() if k.startswith(PER_LABEL)}
+        if aps:
+            parts.append(f"{row.system}: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(aps.items())))
+    return "Per-label AP@0.5 (pycocotools): " + "; ".join(parts) if parts else None
 
 
 def run_ours_task(
@@ -183,20 +226,32 @@ def run_peer(
     return row
 
 
+SPLITS = {
+    "neu-det": "`<class>_<n>.jpg` is TEST iff n % 5 == 0: 1440 train / 360 test (240 / 60 per class)",
+    "thin": "`thin_<n>.png` is TEST iff n % 5 == 0: 400 train / 100 test (generated, bench/thin_defects.py)",
+}
+TITLES = {"neu-det": "NEU-DET", "thin": "generated small/thin defects on NEU-DET textures"}
+
+
 def results_markdown(
-    table: str, command: str, started: datetime.datetime, took_s: float, notes: list[str]
+    table: str,
+    command: str,
+    started: datetime.datetime,
+    took_s: float,
+    notes: list[str],
+    dataset: str = "neu-det",
 ) -> str:
     from bench.anomaly import machine_description
 
     return "\n".join(
         [
-            "# Custom Labels benchmark: NEU-DET",
+            f"# Custom Labels benchmark: {TITLES[dataset]}",
             "",
             f"- Date: {started:%Y-%m-%d %H:%M} UTC; the whole run took {took_s / 60:.0f} min",
             f"- Machine: {machine_description()}, shared with other engineers' builds and tests during",
             "  the run: wall times are noisy and longer than on an idle machine",
             f"- Command: `{command}`",
-            "- Split: `<class>_<n>.jpg` is TEST iff n % 5 == 0: 1440 train / 360 test (240 / 60 per class)",
+            f"- Split: {SPLITS[dataset]}",
             *(f"- {note}" for note in notes),
             "",
             table,
@@ -238,6 +293,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--every", type=int, default=1, help="use every k-th train and test image (smoke runs)"
     )
     parser.add_argument("--results", default=str(RESULTS), help="'-' to only print")
+    parser.add_argument(
+        "--dataset",
+        default="neu-det",
+        choices=DATASETS,
+        help="thin: the generated small/thin-defect set (detection only; bench/thin_defects.py)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated thin-defect set")
     return parser.parse_args(argv)
 
 
@@ -251,7 +313,12 @@ def main(argv: list[str] | None = None) -> None:
     needs_peer_venv = "detection" in tasks or any(PEERS[s].task in tasks for s in systems if s in PEERS)
     if needs_peer_venv and not PEER_PYTHON.exists():
         raise SystemExit(f"{PEER_PYTHON} missing: run bench/setup_peer.sh first")
-    train, test, labels = load_dataset(NEU_DET)
+    if args.dataset == "thin":
+        if tasks != ["detection"]:
+            raise SystemExit("the thin-defect set has boxes only: use --tasks detection")
+        train, test, labels = load_thin_defects(args.seed)
+    else:
+        train, test, labels = load_dataset(NEU_DET)
     train, test = train[:: args.every], test[:: args.every]
     # A killed driver must still stop the server and its workers (the `with` block).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -269,13 +336,16 @@ def main(argv: list[str] | None = None) -> None:
         if args.results == "-":
             return
         extra = [
+            *([note] if (note := per_label_note(rows)) else []),
             load_note(rows),
             f"Time limit {args.timeout:.0f} s per system and task; raw outputs in "
             f"`{run_dir.relative_to(REPO_ROOT)}`",
         ]
         if not done:
             extra.append("PARTIAL: the run was still going when this was written")
-        text = results_markdown(table, command, started, time.perf_counter() - clock, [*notes, *extra])
+        text = results_markdown(
+            table, command, started, time.perf_counter() - clock, [*notes, *extra], args.dataset
+        )
         Path(args.results).parent.mkdir(parents=True, exist_ok=True)
         Path(args.results).write_text(text)
 

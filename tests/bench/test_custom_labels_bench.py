@@ -183,3 +183,23 @@ def test_memory_watch_finds_job_workers_started_from_another_thread() -> None:
     other.wait()
     assert list(watch.peaks_kib) == [started[0].pid]  # not the process without the module name
     assert watch.peak_gib is not None and 0.09 < watch.peak_gib < 0.5
+
+
+def test_per_label_ap_note_lists_each_detection_row() -> None:
+    from bench.custom_labels import PER_LABEL, per_label_note
+
+    rows = [
+        Row(
+            "detection",
+            "openlookout",
+            "its own",
+            "ok",
+            {"map_50": 0.6, f"{PER_LABEL}spot": 0.2, f"{PER_LABEL}crack": 0.85},
+        ),
+        Row("detection", "FCOS", "1x", "ok", {"map_50": 0.1, f"{PER_LABEL}crack": 0.1}),
+        Row("classification", "timm", "1x", "ok", {"macro_f1": 1.0}),
+    ]
+    assert per_label_note(rows) == (
+        "Per-label AP@0.5 (pycocotools): openlookout: crack 0.850, spot 0.200; FCOS: crack 0.100"
+    )
+    assert per_label_note(rows[2:]) is None

@@ -13,6 +13,7 @@ padding copies cost about as much as the convolutions themselves.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from functools import cache
 from importlib.metadata import version
@@ -107,6 +108,28 @@ class Backbone:
                 fine = self._fine_tap(x)
             x = block(x)
         return fine, self._coarse_tap(x)
+
+    @torch.inference_mode()
+    def split_maps(self, images: np.ndarray, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(stride-8 tap, the input of block ``stop``) of a batch; ``stop`` > FINE_TAP.
+
+        A detector that fine-tunes blocks ``stop``.. caches what enters them (``tail``).
+        """
+        x = self._stem(self.to_input(images))
+        fine = x
+        for idx, block in enumerate(self._blocks[:stop]):
+            if idx == FINE_TAP:
+                fine = self._fine_tap(x)
+            x = block(x)
+        return fine, x
+
+    def tail(self, start: int) -> torch.nn.Sequential:
+        """A trainable copy of blocks ``start``.. and the stride-16 tap (input: block ``start``'s)."""
+        layers = copy.deepcopy(torch.nn.Sequential(*self._blocks[start:], self._coarse_tap))
+        for module in layers.modules():
+            if isinstance(module, torch.nn.ReLU6):
+                module.inplace = False  # autograd needs the block inputs
+        return layers.requires_grad_(True)
 
 
 def _folded_conv(conv: torch.nn.Conv2d, bn: torch.nn.BatchNorm2d) -> torch.nn.Conv2d:

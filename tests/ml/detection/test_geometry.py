@@ -1,4 +1,4 @@
-"""Box conversions, IoU, NMS and the FCOS target assignment on hand-made boxes."""
+"""Box conversions, IoU, NMS and the target assignment on hand-made boxes."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_targets_prefer_the_smaller_box_and_never_drop_a_tiny_one() -> None:
     assert grid[0, 3] == 2  # the 2x2 px box holds no cell centre: its nearest cell learns it
     assert (grid == 0).sum() == 14
     big_centre = 2 * 4 + 2  # cell (2, 2) at (20, 20): 20/12 px from the big box's sides
-    assert targets.sides[big_centre].tolist() == [20.0, 20.0, 12.0, 12.0]
+    assert targets.boxes[big_centre].tolist() == [0.0, 0.0, 32.0, 32.0]
     assert targets.centerness[big_centre].item() == pytest.approx(12 / 20)
 
 

@@ -9,8 +9,14 @@ import numpy as np
 import pytest
 
 from openlookout.ml.api import TrainingDataError
+from openlookout.ml.detection.box_coding import SIDES
 from openlookout.ml.detection.boxes import box_to_corners, pairwise_iou
-from openlookout.ml.detection.model import DetectionModel, load_detection_model, train_detection_model
+from openlookout.ml.detection.model import (
+    HEAD_FILE,
+    DetectionModel,
+    load_detection_model,
+    train_detection_model,
+)
 from openlookout.ml.detection.training import TrainingSettings
 from openlookout.ml.detection.types import (
     FORMAT,
@@ -24,14 +30,16 @@ from openlookout.ml.detection.types import (
 from .synthetic import example
 
 # Few, small steps: enough for two colours on noise, and the whole file stays well under 40 s.
-FAST = TrainingSettings(epochs=1, min_steps=60, batch_size=8, warmup_steps=10)
+# The upper backbone stage is fine-tuned (the default only from 200 images) so that its
+# save/load path is exercised; 40 images leave 4 for validation (early stopping).
+FAST = TrainingSettings(epochs=1, min_steps=60, batch_size=8, warmup_steps=10, tune_stage=True)
 
 
 @pytest.fixture(scope="module")
 def trained(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[DetectionTrainResult, Path, list[DetectionExample]]:
-    train = [example(seed) for seed in range(24)]
+    train = [example(seed) for seed in range(40)]
     test = [example(1000 + seed) for seed in range(8)]
     model_dir = tmp_path_factory.mktemp("detection")
     messages: list[str] = []
@@ -48,7 +56,8 @@ def loaded(trained: tuple[DetectionTrainResult, Path, list[DetectionExample]]) -
 def test_training_learns_the_rectangles(trained) -> None:
     result, _, test = trained
     assert result.labels == ["blue", "red"]
-    assert (result.num_train, result.num_test) == (24, 8)
+    assert (result.num_train, result.num_test) == (40, 8)
+    assert result.extra["fit_images"] == 36 and result.extra["validation_images"] == 4
     assert result.evaluation.map_50 >= 0.8
     assert 0.0 < result.evaluation.map_50_95 <= result.evaluation.map_50
     assert [p.ref for p in result.predictions] == [e.ref for e in test]
@@ -61,6 +70,8 @@ def test_saved_model_describes_itself(trained) -> None:
     document = json.loads((model_dir / MODEL_FILE).read_text())
     assert document["format"] == FORMAT
     assert document["labels"] == result.labels
+    assert document["work_size"] == [224, 224] and document["tuned_stage"] is True
+    assert set(document["calibration"]) == set(result.labels)
     assert read_detection_thresholds(model_dir) == dict(zip(result.labels, result.thresholds, strict=True))
 
 
@@ -113,3 +124,21 @@ def test_unusable_data_is_refused(tmp_path: Path) -> None:
         train_detection_model([example(1)], [], tmp_path)
     with pytest.raises(TrainingDataError, match="No test image"):
         train_detection_model([example(1)], no_boxes, tmp_path)
+
+
+def test_session_3_models_still_load(trained, tmp_path: Path) -> None:
+    """A format-1 document (224 px, side distances, frozen backbone, no calibration) loads."""
+    _, model_dir, test = trained
+    for name in (MODEL_FILE, HEAD_FILE):
+        (tmp_path / name).write_bytes((model_dir / name).read_bytes())
+    document = json.loads((model_dir / MODEL_FILE).read_text())
+    old = {k: document[k] for k in ("labels", "thresholds", "work_size", "min_confidence", "backbone")}
+    (tmp_path / MODEL_FILE).write_text(json.dumps({"format": "openlookout-object-detection/1", **old}))
+    model = load_detection_model(tmp_path)
+    assert (model.config.work_size, model.config.encoding, model.config.tuned_stage) == (
+        (224, 224),
+        SIDES,
+        False,
+    )
+    assert model.config.calibration == {}
+    assert len(model.predict_many([test[0].load], ["a"])) == 1

@@ -3,7 +3,8 @@
 A location's confidence for a label is ``sqrt(label probability * centerness)`` (FCOS):
 the geometric mean keeps it on the probability scale while boxes predicted from an
 object's edge rank below those from its centre. Every confidence >= ``MIN_CONFIDENCE`` is
-kept so a caller asking for MinConfidence=0 sees the weak candidates too.
+kept so a caller asking for MinConfidence=0 sees the weak candidates too. This raw
+confidence is then calibrated per label (``calibration.py``) before anyone sees it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 
 import torch
 
+from openlookout.ml.backbone import FINE_STRIDE
+from openlookout.ml.detection.box_coding import decode_boxes
 from openlookout.ml.detection.nms import batched_nms
-from openlookout.ml.detection.training import decode_sides
 
 MIN_CONFIDENCE = 0.01
 MAX_DETECTIONS = 100
@@ -30,15 +32,16 @@ class RawDetections:
 
 def decode_image(
     logits: torch.Tensor,
-    sides: torch.Tensor,
+    raw_boxes: torch.Tensor,
     centerness: torch.Tensor,
     centres: torch.Tensor,
     size: tuple[int, int],
+    encoding: str,
 ) -> RawDetections:
-    """One image's outputs: logits (L, h, w), sides (4, h, w), centerness (1, h, w)."""
+    """One image's outputs: logits (L, h, w), raw box channels (4, h, w), centerness (1, h, w)."""
     num_labels = logits.shape[0]
     scores = torch.sqrt(torch.sigmoid(logits) * torch.sigmoid(centerness)).reshape(num_labels, -1).T
-    boxes = decode_sides(centres, sides.reshape(4, -1).T)
+    boxes = decode_boxes(centres, raw_boxes.reshape(4, -1).T, FINE_STRIDE, encoding)
     height, width = size
     boxes[:, 0::2] = boxes[:, 0::2].clamp(0, width)
     boxes[:, 1::2] = boxes[:, 1::2].clamp(0, height)

@@ -17,7 +17,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from openlookout.ml.backbone import FINE_STRIDE
 from openlookout.ml.detection.feature_maps import COARSE_DIMS, FINE_DIMS
 
 WIDTH = 128
@@ -66,14 +65,15 @@ class DetectionHead(nn.Module):
     def forward(
         self, fine: torch.Tensor, coarse: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Logits (N, L, h, w), box sides in pixels (N, 4, h, w), centerness logits (N, 1, h, w)."""
+        """Logits (N, L, h, w), raw box channels (N, 4, h, w), centerness logits (N, 1, h, w).
+
+        The box channels are decoded by ``box_coding.decode_boxes`` (log scale: exp keeps
+        sizes positive and treats a 10 px error on a small box like 100 px on a large one).
+        """
         p16 = self.lateral16(coarse)
         p32 = self.down32(p16)
         p64 = self.down64(p32)
         p32 = self.merge32(p32 + _up(p64, p32))
         p16 = self.merge16(p16 + _up(p32, p16))
         p8 = self.tower(self.lateral8(fine) + _up(self.context8(p16), fine))
-        # Sides are predicted in stride units on a log scale: exp keeps them positive and
-        # treats a 10 px error on a small box like a 100 px error on a large one.
-        sides = torch.exp(self.sides(p8).clamp(max=6.0)) * FINE_STRIDE
-        return self.logits(p8), sides, self.centerness(p8)
+        return self.logits(p8), self.sides(p8), self.centerness(p8)

@@ -1,12 +1,18 @@
-"""Fit the detection head on cached backbone maps: focal loss, GIoU loss and centerness.
+"""Fit the detection head (and optionally the upper backbone stage) on cached maps.
 
-Augmentation mirrors the cached maps left-right and/or top-bottom (with the boxes). A map
-of a mirrored image is not exactly the mirrored map, but close enough for the head to
-learn that defects have no preferred orientation, at no backbone cost.
+Loss: sigmoid focal loss for the labels, GIoU of the decoded boxes (weighted by the
+centerness target) and binary cross-entropy for centerness. Augmentation mirrors the
+cached maps left-right and/or top-bottom (with the boxes). A map of a mirrored image is
+not exactly the mirrored map, but close enough for the head to learn that defects have no
+preferred orientation, at no backbone cost. When a validation callback is given it scores
+the model after every epoch once a third of the epochs are done; the best epoch's
+weights are kept (early stopping), and training ends after ``patience`` epochs without a
+better score.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,9 +21,16 @@ import torch
 import torch.nn.functional as F
 
 from openlookout.ml.backbone import FINE_STRIDE
+from openlookout.ml.detection.box_coding import OFFSET, decode_boxes
 from openlookout.ml.detection.boxes import aligned_giou, flip_corners
+from openlookout.ml.detection.feature_maps import CachedMaps
 from openlookout.ml.detection.head import DetectionHead
-from openlookout.ml.detection.targets import assign_targets, location_centres
+from openlookout.ml.detection.targets import MIN_REGION_STRIDES, assign_targets, location_centres
+from openlookout.ml.detection.tuned_stage import TunedStage
+
+# Fewer training images than this: the backbone stays frozen (a few dozen images would
+# overfit the stage's 0.5 M weights, and a small run should stay fast).
+TUNE_MIN_IMAGES = 200
 
 
 @dataclass(frozen=True)
@@ -27,9 +40,15 @@ class TrainingSettings:
     max_steps: int = 4000
     batch_size: int = 16
     learning_rate: float = 4e-3
+    stage_learning_rate: float = 4e-4  # the fine-tuned backbone stage moves 10x slower
     weight_decay: float = 1e-4
     warmup_steps: int = 50
     flips: bool = True
+    encoding: str = OFFSET
+    min_region_strides: float = MIN_REGION_STRIDES
+    # Fine-tune the upper stride-16 stage: None = when TRAIN has TUNE_MIN_IMAGES or more.
+    tune_stage: bool | None = None
+    patience: int = 4  # validated epochs without a better score before training stops
     seed: int = 0
 
 
@@ -41,17 +60,12 @@ def sigmoid_focal_loss(logits: torch.Tensor, targets: torch.Tensor, alpha: float
     return (weight * ce * (1 - p_t) ** gamma).sum()
 
 
-def decode_sides(centres: torch.Tensor, sides: torch.Tensor) -> torch.Tensor:
-    """(P, 2) location centres and (P, 4) l, t, r, b distances -> (P, 4) corners."""
-    return torch.cat([centres - sides[:, :2], centres + sides[:, 2:]], dim=1)
-
-
 @dataclass
 class TargetBank:
     """Targets of every training image under every flip, assigned once before training."""
 
     classes: torch.Tensor  # (V, N, P) long, -1 = background
-    sides: torch.Tensor  # (V, N, P, 4)
+    boxes: torch.Tensor  # (V, N, P, 4) corners
     centerness: torch.Tensor  # (V, N, P)
 
 
@@ -64,17 +78,20 @@ def build_targets(
     centres: torch.Tensor,
     size: tuple[int, int],
     flips: Sequence[tuple[bool, bool]],
+    min_region_strides: float = MIN_REGION_STRIDES,
 ) -> TargetBank:
     per_flip = []
     for horizontal, vertical in flips:
         targets = [
-            assign_targets(flip_corners(c, size, horizontal, vertical), lab, centres, FINE_STRIDE)
+            assign_targets(
+                flip_corners(c, size, horizontal, vertical), lab, centres, FINE_STRIDE, min_region_strides
+            )
             for c, lab in zip(corners, labels, strict=True)
         ]
         per_flip.append(targets)
     return TargetBank(
         classes=torch.stack([torch.stack([t.classes for t in ts]) for ts in per_flip]),
-        sides=torch.stack([torch.stack([t.sides for t in ts]) for ts in per_flip]),
+        boxes=torch.stack([torch.stack([t.boxes for t in ts]) for ts in per_flip]),
         centerness=torch.stack([torch.stack([t.centerness for t in ts]) for ts in per_flip]),
     )
 
@@ -82,18 +99,19 @@ def build_targets(
 def detection_loss(
     outputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     classes: torch.Tensor,
-    side_targets: torch.Tensor,
+    box_targets: torch.Tensor,
     ctr_targets: torch.Tensor,
     centres: torch.Tensor,
+    encoding: str,
 ) -> torch.Tensor:
     """Focal + GIoU + centerness loss of a batch; targets are (B, P), (B, P, 4), (B, P)."""
-    logits, sides, centerness = outputs
+    logits, raw_boxes, centerness = outputs
     num_labels = logits.shape[1]
     classes = classes.reshape(-1)
-    side_targets = side_targets.reshape(-1, 4)
+    box_targets = box_targets.reshape(-1, 4)
     ctr_targets = ctr_targets.reshape(-1)
     flat_logits = logits.permute(0, 2, 3, 1).reshape(-1, num_labels)
-    flat_sides = sides.permute(0, 2, 3, 1).reshape(-1, 4)
+    flat_boxes = raw_boxes.permute(0, 2, 3, 1).reshape(-1, 4)
     flat_ctr = centerness.permute(0, 2, 3, 1).reshape(-1)
     positive = classes >= 0
     num_pos = max(int(positive.sum()), 1)
@@ -102,10 +120,9 @@ def detection_loss(
     loss = sigmoid_focal_loss(flat_logits, one_hot) / num_pos
     if positive.any():
         batch_centres = centres.repeat(logits.shape[0], 1)[positive]
-        predicted = decode_sides(batch_centres, flat_sides[positive])
-        target_boxes = decode_sides(batch_centres, side_targets[positive])
+        predicted = decode_boxes(batch_centres, flat_boxes[positive], FINE_STRIDE, encoding)
         weights = ctr_targets[positive]
-        giou = aligned_giou(predicted, target_boxes)
+        giou = aligned_giou(predicted, box_targets[positive])
         loss = loss + ((1 - giou) * weights).sum() / weights.sum().clamp(min=1e-6)
         loss = loss + F.binary_cross_entropy_with_logits(flat_ctr[positive], weights, reduction="mean")
     return loss
@@ -118,34 +135,47 @@ def _schedule(step: int, total: int, settings: TrainingSettings) -> float:
     return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
+Validator = Callable[[DetectionHead, TunedStage | None], float]
+
+
 def train_head(
-    fine: torch.Tensor,
-    coarse: torch.Tensor,
+    maps: CachedMaps,
     corners: Sequence[torch.Tensor],
     labels: Sequence[torch.Tensor],
     num_labels: int,
     size: tuple[int, int],
     device: torch.device,
     settings: TrainingSettings = TrainingSettings(),
+    stage: TunedStage | None = None,
+    validate: Validator | None = None,
     progress: Callable[[int, int, float], None] | None = None,
-) -> DetectionHead:
-    """Train a fresh head on cached (N, ...) float16 maps and per-image corner/label tensors."""
+) -> tuple[DetectionHead, TunedStage | None, dict[str, float]]:
+    """Train a fresh head (and ``stage``, if given) on cached maps and per-image boxes.
+
+    Returns the kept head and stage in eval mode and a record of the run (best validation
+    score and its epoch, epochs run).
+    """
     torch.manual_seed(settings.seed)
     generator = torch.Generator().manual_seed(settings.seed)
     # Channels-last: oneDNN's convolutions (forward and backward) on these small maps run
     # about 30 % faster in NHWC than in NCHW on CPU (measured per training step).
     head = DetectionHead(num_labels).to(device, memory_format=torch.channels_last)
-    optimizer = torch.optim.AdamW(
-        head.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
-    )
+    groups = [{"params": list(head.parameters()), "lr": settings.learning_rate}]
+    if stage is not None:
+        stage = stage.to(device, memory_format=torch.channels_last).train()
+        groups.append({"params": list(stage.parameters()), "lr": settings.stage_learning_rate})
+    optimizer = torch.optim.AdamW(groups, weight_decay=settings.weight_decay)
     count = len(corners)
     steps_per_epoch = math.ceil(count / settings.batch_size)
     total = min(max(settings.epochs * steps_per_epoch, settings.min_steps), settings.max_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _schedule(step, total, settings))
-    centres = location_centres((fine.shape[-2], fine.shape[-1]), FINE_STRIDE)
+    centres = location_centres((maps.fine.shape[-2], maps.fine.shape[-1]), FINE_STRIDE)
     flips = FLIPS if settings.flips else FLIPS[:1]
-    bank = build_targets(corners, labels, centres, size, flips)
+    bank = build_targets(corners, labels, centres, size, flips, settings.min_region_strides)
     centres = centres.to(device)
+    record: dict[str, float] = {"steps": float(total)}
+    best_score, best_state, stale, epoch = -1.0, None, 0, 0
+    first_check = max(1, math.ceil(total / steps_per_epoch / 3))
     head.train()
     step = 0
     while step < total:
@@ -157,27 +187,66 @@ def train_head(
             variant = int(torch.randint(0, len(flips), (1,), generator=generator))
             horizontal, vertical = flips[variant]
             dims = [d for d, flip in ((3, horizontal), (2, vertical)) if flip]
-            batch_fine = fine[index].to(device, torch.float32)
-            batch_coarse = coarse[index].to(device, torch.float32)
+            batch_fine = maps.fine[index].to(device, torch.float32)
+            batch_coarse = maps.coarse[index].to(device, torch.float32)
             if dims:
                 batch_fine = batch_fine.flip(dims)
                 batch_coarse = batch_coarse.flip(dims)
             batch_fine = batch_fine.contiguous(memory_format=torch.channels_last)
             batch_coarse = batch_coarse.contiguous(memory_format=torch.channels_last)
+            if stage is not None:
+                batch_coarse = stage(batch_coarse)
             loss = detection_loss(
                 head(batch_fine, batch_coarse),
                 bank.classes[variant, index].to(device),
-                bank.sides[variant, index].to(device),
+                bank.boxes[variant, index].to(device),
                 bank.centerness[variant, index].to(device),
                 centres,
+                settings.encoding,
             )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(head.parameters(), 10.0)
+            torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], 10.0)
             optimizer.step()
             scheduler.step()
             step += 1
             if progress is not None:
                 progress(step, total, loss.item())
+        epoch += 1
+        if validate is None or (epoch < first_check and step < total):
+            continue
+        score = _validated(head, stage, validate)
+        if score > best_score:
+            best_score, stale, record["best_epoch"] = score, 0, float(epoch)
+            best_state = _snapshot(head, stage)
+        else:
+            stale += 1
+            if stale >= settings.patience:
+                break
+    record["epochs"] = float(epoch)
+    if best_state is not None:
+        head.load_state_dict(best_state[0])
+        if stage is not None and best_state[1] is not None:
+            stage.load_state_dict(best_state[1])
+        record["validation_map_50"] = best_score
     head.eval()
-    return head
+    if stage is not None:
+        stage.eval()
+    return head, stage, record
+
+
+def _validated(head: DetectionHead, stage: TunedStage | None, validate: Validator) -> float:
+    head.eval()
+    if stage is not None:
+        stage.eval()
+    try:
+        with torch.inference_mode():
+            return validate(head, stage)
+    finally:
+        head.train()
+        if stage is not None:
+            stage.train()
+
+
+def _snapshot(head: DetectionHead, stage: TunedStage | None) -> tuple[dict, dict | None]:
+    return copy.deepcopy(head.state_dict()), None if stage is None else copy.deepcopy(stage.state_dict())

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 MODEL_FILE = "detection_model.json"
-FORMAT = "openlookout-object-detection/1"
+FORMAT = "openlookout-object-detection/2"
 MODEL_TYPE = "object-detection"
 
 
