@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
-from .scoring import smooth, upsample
+from .scoring import upsample
 
 
 @dataclass(frozen=True)
@@ -69,26 +69,23 @@ class PixelRefiner:
 
     def refine(self, rgb: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
         """(h, w, 3) uint8 at the working size and (rows, cols, K + 1) -> (h, w) P(anomaly)."""
-        luma = (rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).astype(np.float32)
+        image = Image.fromarray(rgb).convert("L")
+        luma = np.asarray(image, dtype=np.float32)
         coarse_p = upsample((1.0 - probabilities[..., 0]).astype(np.float32), luma.shape)
-        fine = luma - smooth(luma, 1.5)
-        coarse = luma - smooth(luma, 4.0)
-        scale = float(np.median(np.abs(coarse))) * 1.4826 + 1e-3
+        fine = luma - np.asarray(image.filter(ImageFilter.GaussianBlur(1.5)), dtype=np.float32)
+        coarse = luma - np.asarray(image.filter(ImageFilter.GaussianBlur(4.0)), dtype=np.float32)
+        scale = np.float32(1.2533 * float(np.mean(np.abs(coarse))) + 1e-3)
         fine, coarse = fine / scale, coarse / scale
-        p = np.clip(coarse_p, 1e-4, 1.0 - 1e-4)
-        columns = [
-            np.log(p / (1.0 - p)),
-            fine,
-            coarse,
-            np.abs(fine),
-            np.abs(coarse),
-            p * coarse,
-            p * np.abs(coarse),
-        ]
-        x = (np.stack([c.reshape(-1) for c in columns], axis=1).astype(np.float32) - self.mean) / self.std
-        logits = x @ self.weights + self.bias
-        margin = np.clip(logits[:, 1] - logits[:, 0], -50.0, 50.0)
-        return (1.0 / (1.0 + np.exp(-margin))).reshape(luma.shape).astype(np.float32)
+        p = np.clip(coarse_p, 1e-4, 1.0 - 1e-4).astype(np.float32)
+        abs_coarse = np.abs(coarse)
+        planes = [np.log(p / (1.0 - p)), fine, coarse, np.abs(fine), abs_coarse, p * coarse, p * abs_coarse]
+        weights = ((self.weights[:, 1] - self.weights[:, 0]) / self.std).astype(np.float32)
+        margin = np.full(
+            luma.shape, float(self.bias[1] - self.bias[0]) - float(weights @ self.mean), np.float32
+        )
+        for weight, plane in zip(weights, planes, strict=True):
+            margin += weight * plane
+        return (1.0 / (1.0 + np.exp(-np.clip(margin, -50.0, 50.0)))).astype(np.float32)
 
 
 def cell_components(cells: np.ndarray) -> np.ndarray:
