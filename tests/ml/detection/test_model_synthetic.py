@@ -11,10 +11,12 @@ import pytest
 from openlookout.ml.api import TrainingDataError
 from openlookout.ml.detection.box_coding import SIDES
 from openlookout.ml.detection.boxes import box_to_corners, pairwise_iou
+from openlookout.ml.detection.feature_maps import TUNED_FROM
 from openlookout.ml.detection.model import (
     HEAD_FILE,
     DetectionModel,
     load_detection_model,
+    read_config,
     train_detection_model,
 )
 from openlookout.ml.detection.training import TrainingSettings
@@ -142,3 +144,20 @@ def test_session_3_models_still_load(trained, tmp_path: Path) -> None:
     )
     assert model.config.calibration == {}
     assert len(model.predict_many([test[0].load], ["a"])) == 1
+
+
+def test_session_4_models_without_a_tuned_start_load_as_tuned_from_block_8(trained, tmp_path: Path) -> None:
+    """Format-2 documents of session 4 have no ``tuned_from``: their stage began at block 8."""
+    _, model_dir, test = trained
+    for name in (MODEL_FILE, HEAD_FILE):
+        (tmp_path / name).write_bytes((model_dir / name).read_bytes())
+    document = json.loads((model_dir / MODEL_FILE).read_text())
+    assert document["tuned_from"] == TUNED_FROM == 8
+    del document["tuned_from"]
+    (tmp_path / MODEL_FILE).write_text(json.dumps(document))
+    old, new = load_detection_model(tmp_path), load_detection_model(model_dir)
+    assert old.config.tuned_from == 8
+    image = [test[0].load]
+    assert old.predict_many(image, ["a"]) == new.predict_many(image, ["a"])
+    with pytest.raises(ValueError, match="tuned stage start"):
+        read_config({**document, "tuned_from": 5})

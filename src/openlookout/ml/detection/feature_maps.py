@@ -33,9 +33,11 @@ BATCH_SIZE = 16
 # Images whose raw maps fit the projections: spread over the data set, which is often
 # sorted by label.
 FIT_IMAGES = 128
-# The fine-tuned stage: blocks 8-10 (the 112-channel stage) and the stride-16 tap.
+# The fine-tuned stage: by default blocks 8-10 (the 112-channel stage) and the stride-16
+# tap; blocks 6 and 7 (the end of the 80-channel stage) may be tuned too (TUNABLE_FROM).
 TUNED_FROM = 8
-TUNED_CHANNELS = 80  # channels entering block 8
+TUNABLE_FROM = (6, 7, 8)
+TUNED_CHANNELS = 80  # channels entering blocks 6, 7 and 8
 
 # Working size (square side, px): the training images' median long side, times up to
 # MAX_UPSCALE when small objects need it (below), rounded up to a multiple of 32, within
@@ -101,13 +103,17 @@ class CachedMaps:
 
 
 def _raw_maps(
-    backbone: Backbone, loaders: Sequence[Callable[[], np.ndarray]], size: tuple[int, int], tuned: bool
+    backbone: Backbone,
+    loaders: Sequence[Callable[[], np.ndarray]],
+    size: tuple[int, int],
+    tuned: bool,
+    tuned_from: int = TUNED_FROM,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(stride-8 tap, stride-16 tap) or, when ``tuned``, (stride-8 tap, block TUNED_FROM's input)."""
+    """(stride-8 tap, stride-16 tap) or, when ``tuned``, (stride-8 tap, block ``tuned_from``'s input)."""
     batch = np.stack([load_working_image(load, size) for load in loaders])
     with torch.inference_mode():
         if tuned:
-            return backbone.split_maps(batch, TUNED_FROM)
+            return backbone.split_maps(batch, tuned_from)
         return backbone.feature_maps(batch)
 
 
@@ -118,6 +124,7 @@ def extract_feature_maps(
     projections: Projections | None = None,
     tuned: bool = False,
     progress: Callable[[int], None] | None = None,
+    tuned_from: int = TUNED_FROM,
 ) -> CachedMaps:
     """The cached maps of ``loaders``' images, in input order.
 
@@ -146,14 +153,14 @@ def extract_feature_maps(
     if projections is None:
         fit_rows = np.unique(np.linspace(0, count - 1, min(FIT_IMAGES, count)).round().astype(int)).tolist()
         raw = [
-            _raw_maps(backbone, [loaders[r] for r in fit_rows[s : s + BATCH_SIZE]], size, tuned)
+            _raw_maps(backbone, [loaders[r] for r in fit_rows[s : s + BATCH_SIZE]], size, tuned, tuned_from)
             for s in _starts(fit_rows)
         ]
         raw_fine = torch.cat([fine_maps for fine_maps, _ in raw])
         raw_coarse = torch.cat([coarse_maps for _, coarse_maps in raw])
         if tuned:
             with torch.inference_mode():
-                tail = backbone.tail(TUNED_FROM).eval()
+                tail = backbone.tail(tuned_from).eval()
                 tap = torch.cat(
                     [tail(raw_coarse[s : s + BATCH_SIZE]) for s in range(0, len(raw_coarse), BATCH_SIZE)]
                 )
@@ -168,7 +175,7 @@ def extract_feature_maps(
     fine_projection, coarse_projection = (p.to(backbone.device) for p in projections)
     for start in _starts(remaining):
         batch_rows = remaining[start : start + BATCH_SIZE]
-        store(batch_rows, *_raw_maps(backbone, [loaders[r] for r in batch_rows], size, tuned))
+        store(batch_rows, *_raw_maps(backbone, [loaders[r] for r in batch_rows], size, tuned, tuned_from))
     return CachedMaps(fine, coarse, projections)
 
 

@@ -45,6 +45,8 @@ from openlookout.ml.detection.calibration import IDENTITY, calibrate, fit_platt
 from openlookout.ml.detection.decoding import MIN_CONFIDENCE, decode_image
 from openlookout.ml.detection.evaluation import evaluate_detections, rank_label
 from openlookout.ml.detection.feature_maps import (
+    TUNABLE_FROM,
+    TUNED_FROM,
     CachedMaps,
     Projections,
     choose_work_size,
@@ -110,6 +112,7 @@ class DetectorConfig:
     tuned_stage: bool
     test_flips: bool = False  # average the head over the four mirrorings of the maps
     calibration: dict[str, tuple[float, float]] = field(default_factory=dict)  # label -> (a, b)
+    tuned_from: int = TUNED_FROM  # first fine-tuned backbone block (when tuned_stage)
 
 
 def _box_tensors(
@@ -159,13 +162,16 @@ def train_detection_model(
     fit, held = validation_split(train)
     tune = settings.tune_stage if settings.tune_stage is not None else len(train) >= TUNE_MIN_IMAGES
     _report(progress, f"Extracting features of {len(train)} training images at {size[1]}x{size[0]}")
-    maps = extract_feature_maps(backbone, [e.load for e in fit], size, tuned=tune)
+    start = settings.tuned_from
+    maps = extract_feature_maps(backbone, [e.load for e in fit], size, tuned=tune, tuned_from=start)
     held_maps = (
-        extract_feature_maps(backbone, [e.load for e in held], size, maps.projections, tune) if held else None
+        extract_feature_maps(backbone, [e.load for e in held], size, maps.projections, tune, tuned_from=start)
+        if held
+        else None
     )
     corners, label_ids = _box_tensors(fit, labels, size)
-    config = DetectorConfig(size, settings.encoding, tune)
-    stage = TunedStage(backbone, maps.projections[1]) if tune else None
+    config = DetectorConfig(size, settings.encoding, tune, tuned_from=start)
+    stage = TunedStage(backbone, maps.projections[1], start) if tune else None
     runner = _Runner(labels, config, torch_device)
     validate = None
     if held_maps is not None:
@@ -333,6 +339,7 @@ def save_detection_model(
         "tuned_stage": config.tuned_stage,
         "test_flips": config.test_flips,
         "calibration": {label: list(config.calibration.get(label, IDENTITY)) for label in labels},
+        "tuned_from": config.tuned_from,
         "min_confidence": MIN_CONFIDENCE,
         "backbone": backbone_versions(),
     }
@@ -373,7 +380,12 @@ class DetectionModel:
         for start in range(0, len(loaders), PREDICT_BATCH):
             batch = loaders[start : start + PREDICT_BATCH]
             maps = extract_feature_maps(
-                self._backbone, batch, self.config.work_size, self._projections, self.config.tuned_stage
+                self._backbone,
+                batch,
+                self.config.work_size,
+                self._projections,
+                self.config.tuned_stage,
+                tuned_from=self.config.tuned_from,
             )
             with torch.inference_mode():
                 found = self._runner.detect(
@@ -401,7 +413,16 @@ def read_config(document: dict) -> DetectorConfig:
         bool(document["tuned_stage"]),
         bool(document.get("test_flips", False)),
         calibration,
+        _tuned_from(document),
     )
+
+
+def _tuned_from(document: dict) -> int:
+    """The first tuned block; session-4 models (no key) tuned from block TUNED_FROM."""
+    start = int(document.get("tuned_from", TUNED_FROM))
+    if start not in TUNABLE_FROM:
+        raise ValueError(f"unknown tuned stage start {start}")
+    return start
 
 
 def load_detection_model(model_dir: Path, device: str | None = None) -> DetectionModel:
@@ -422,7 +443,7 @@ def load_detection_model(model_dir: Path, device: str | None = None) -> Detectio
     projections = projections_from_state(_section(weights, "projection."))
     stage = None
     if config.tuned_stage:
-        stage = TunedStage(shared_backbone(str(torch_device)), projections[1])
+        stage = TunedStage(shared_backbone(str(torch_device)), projections[1], config.tuned_from)
         stage.load_state_dict(_section(weights, "stage."))
     return DetectionModel(labels, thresholds, head, stage, projections, config, torch_device)
 

@@ -23,10 +23,11 @@ import torch.nn.functional as F
 from openlookout.ml.backbone import FINE_STRIDE
 from openlookout.ml.detection.box_coding import OFFSET, decode_boxes
 from openlookout.ml.detection.boxes import aligned_giou, flip_corners
-from openlookout.ml.detection.feature_maps import CachedMaps
+from openlookout.ml.detection.feature_maps import TUNED_FROM, CachedMaps
 from openlookout.ml.detection.head import DetectionHead
 from openlookout.ml.detection.targets import MIN_REGION_STRIDES, assign_targets, location_centres
 from openlookout.ml.detection.tuned_stage import TunedStage
+from openlookout.ml.detection.zoom import Window, random_window, zoom_boxes, zoom_maps
 
 # Fewer training images than this: the backbone stays frozen (a few dozen images would
 # overfit the stage's 0.5 M weights, and a small run should stay fast).
@@ -48,7 +49,12 @@ class TrainingSettings:
     min_region_strides: float = MIN_REGION_STRIDES
     # Fine-tune the upper stride-16 stage: None = when TRAIN has TUNE_MIN_IMAGES or more.
     tune_stage: bool | None = None
+    tuned_from: int = TUNED_FROM  # first tuned block: 8 = the 112-channel stage, 6 or 7 reach lower
     patience: int = 4  # validated epochs without a better score before training stops
+    # Random zoom of the cached maps (zoom.py): the share of batches zoomed, and the
+    # smallest window side as a fraction of the map's.
+    zoom_probability: float = 0.0
+    zoom_min_fraction: float = 0.6
     seed: int = 0
 
 
@@ -93,6 +99,27 @@ def build_targets(
         classes=torch.stack([torch.stack([t.classes for t in ts]) for ts in per_flip]),
         boxes=torch.stack([torch.stack([t.boxes for t in ts]) for ts in per_flip]),
         centerness=torch.stack([torch.stack([t.centerness for t in ts]) for ts in per_flip]),
+    )
+
+
+def zoomed_targets(
+    corners: Sequence[torch.Tensor],
+    labels: Sequence[torch.Tensor],
+    centres: torch.Tensor,
+    size: tuple[int, int],
+    flip: tuple[bool, bool],
+    window: Window,
+    min_region_strides: float,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(classes, boxes, centerness) of a batch's images mirrored by ``flip``, then zoomed to ``window``."""
+    targets = []
+    for c, lab in zip(corners, labels, strict=True):
+        moved, kept = zoom_boxes(flip_corners(c, size, *flip), lab, window, size)
+        targets.append(assign_targets(moved, kept, centres, FINE_STRIDE, min_region_strides))
+    return (
+        torch.stack([t.classes for t in targets]),
+        torch.stack([t.boxes for t in targets]),
+        torch.stack([t.centerness for t in targets]),
     )
 
 
@@ -172,7 +199,8 @@ def train_head(
     centres = location_centres((maps.fine.shape[-2], maps.fine.shape[-1]), FINE_STRIDE)
     flips = FLIPS if settings.flips else FLIPS[:1]
     bank = build_targets(corners, labels, centres, size, flips, settings.min_region_strides)
-    centres = centres.to(device)
+    cpu_centres, centres = centres, centres.to(device)
+    coarse_grid = (maps.coarse.shape[-2], maps.coarse.shape[-1])
     record: dict[str, float] = {"steps": float(total)}
     best_score, best_state, stale, epoch = -1.0, None, 0, 0
     first_check = max(1, math.ceil(total / steps_per_epoch / 3))
@@ -192,15 +220,33 @@ def train_head(
             if dims:
                 batch_fine = batch_fine.flip(dims)
                 batch_coarse = batch_coarse.flip(dims)
+            targets = (
+                bank.classes[variant, index],
+                bank.boxes[variant, index],
+                bank.centerness[variant, index],
+            )
+            if (
+                settings.zoom_probability > 0
+                and float(torch.rand((), generator=generator)) < settings.zoom_probability
+            ):
+                window = random_window(coarse_grid, settings.zoom_min_fraction, generator)
+                batch_fine, batch_coarse = zoom_maps(batch_fine, batch_coarse, window)
+                targets = zoomed_targets(
+                    [corners[i] for i in index.tolist()],
+                    [labels[i] for i in index.tolist()],
+                    cpu_centres,
+                    size,
+                    flips[variant],
+                    window,
+                    settings.min_region_strides,
+                )
             batch_fine = batch_fine.contiguous(memory_format=torch.channels_last)
             batch_coarse = batch_coarse.contiguous(memory_format=torch.channels_last)
             if stage is not None:
                 batch_coarse = stage(batch_coarse)
             loss = detection_loss(
                 head(batch_fine, batch_coarse),
-                bank.classes[variant, index].to(device),
-                bank.boxes[variant, index].to(device),
-                bank.centerness[variant, index].to(device),
+                *(t.to(device) for t in targets),
                 centres,
                 settings.encoding,
             )

@@ -1,9 +1,9 @@
 """The backbone's upper stride-16 stage, fine-tuned with the head (optional).
 
-Blocks ``TUNED_FROM``..10 of the pretrained network and the stride-16 tap, followed by the
-fixed PCA projection fitted on the pretrained stage's output, so the head sees maps of the
-same shape and scale as with a frozen backbone. Its input, the output of the lower
-blocks, is cached once per image (``feature_maps.py``).
+Blocks ``start``..10 (``TUNED_FROM`` unless chosen) of the pretrained network and the
+stride-16 tap, followed by the fixed PCA projection fitted on the pretrained stage's
+output, so the head sees maps of the same shape and scale as with a frozen backbone.
+Its input, the output of the lower blocks, is cached once per image (``feature_maps.py``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from openlookout.ml.detection.projection import Projection
 
 
 class TunedStage(nn.Module):
-    def __init__(self, backbone: Backbone, projection: Projection) -> None:
+    def __init__(self, backbone: Backbone, projection: Projection, start: int = TUNED_FROM) -> None:
         super().__init__()
-        self.layers = backbone.tail(TUNED_FROM)
+        self.layers = backbone.tail(start)
         self.register_buffer("mean", projection.mean.clone())
         self.register_buffer("components", projection.components.clone())
 
