@@ -6,9 +6,9 @@ principal components (``projection.py``) and kept in float16 on the CPU. The str
 input of the head is cached in one of two forms:
 
 - frozen backbone: the stride-16 tap, projected like the stride-8 map;
-- fine-tuned upper stage (``TUNED_FROM``): what enters block ``TUNED_FROM`` (80 channels at
-  stride 16), so training runs only blocks ``TUNED_FROM``..10 and the tap on it, never
-  the lower 80 % of the backbone.
+- fine-tuned upper stage: what enters block ``tuned_from`` (``TUNED_FROM`` = 8 unless chosen;
+  80 channels at stride 16), so training runs only blocks ``tuned_from``..10 and the tap
+  on it, never the lower 80 % of the backbone.
 
 Training then never runs the lower backbone again, which is what makes many epochs fit a
 CPU budget.
