@@ -11,6 +11,7 @@ is refused to every caller, root included, whatever the object's existence.
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -156,7 +157,7 @@ class CallerBlobStore:
         return self._blobs.upload_part(bucket, key, upload_id, part_number, data)
 
     def complete_multipart_upload(
-        self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]
+        self, bucket: str, key: str, upload_id: str, parts: builtins.list[tuple[int, str]]
     ) -> ObjectInfo:
         self.check("s3:PutObject", bucket, key)
         return self._blobs.complete_multipart_upload(bucket, key, upload_id, parts)

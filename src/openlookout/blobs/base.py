@@ -7,6 +7,7 @@ temp file, fsync, rename).
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -174,10 +175,11 @@ class BlobStore(Protocol):
     def upload_part(
         self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
     ) -> str: ...
-    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]: ...  # by part number
-    def list_multipart_uploads(self, bucket: str) -> list[UploadInfo]: ...  # by key, then initiation
+    # by part number
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> builtins.list[PartInfo]: ...
+    def list_multipart_uploads(self, bucket: str) -> builtins.list[UploadInfo]: ...  # by key, then initiation
     def complete_multipart_upload(
-        self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]
+        self, bucket: str, key: str, upload_id: str, parts: builtins.list[tuple[int, str]]
     ) -> ObjectInfo: ...
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None: ...
 

@@ -11,6 +11,7 @@ whose path is taken by a directory or blocked by a file, goes to
 from __future__ import annotations
 
 import base64
+import builtins
 import contextlib
 import fcntl
 import hashlib
@@ -602,7 +603,7 @@ class LocalBlobStore:
         return etag
 
     def complete_multipart_upload(
-        self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]
+        self, bucket: str, key: str, upload_id: str, parts: builtins.list[tuple[int, str]]
     ) -> ObjectInfo:
         upload_dir = self._upload_dir(bucket, key, upload_id)
         if not parts:
@@ -642,7 +643,7 @@ class LocalBlobStore:
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         shutil.rmtree(self._upload_dir(bucket, key, upload_id), ignore_errors=True)
 
-    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]:
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> builtins.list[PartInfo]:
         upload_dir = self._upload_dir(bucket, key, upload_id)
         parts = []
         for sidecar in sorted(upload_dir.glob("part-[0-9][0-9][0-9][0-9][0-9].json")):
@@ -654,7 +655,7 @@ class LocalBlobStore:
             parts.append(PartInfo(int(sidecar.name[5:10]), info["etag"], info["size"], modified))
         return parts
 
-    def list_multipart_uploads(self, bucket: str) -> list[UploadInfo]:
+    def list_multipart_uploads(self, bucket: str) -> builtins.list[UploadInfo]:
         uploads_dir = self._existing_bucket_dir(bucket) / STATE_DIR / "uploads"
         uploads = []
         for entry in uploads_dir.iterdir() if uploads_dir.is_dir() else []:

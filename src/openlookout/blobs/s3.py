@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
@@ -205,7 +206,7 @@ class S3BlobStore:
         return response["ETag"]
 
     def complete_multipart_upload(
-        self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]
+        self, bucket: str, key: str, upload_id: str, parts: builtins.list[tuple[int, str]]
     ) -> ObjectInfo:
         with _mapped(bucket, key, upload_id, parts):
             self.client.complete_multipart_upload(
@@ -220,7 +221,7 @@ class S3BlobStore:
         with _mapped(bucket, key, upload_id):
             self.client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
 
-    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]:
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> builtins.list[PartInfo]:
         parts = []
         with _mapped(bucket, key, upload_id):
             for page in self.client.get_paginator("list_parts").paginate(
@@ -232,7 +233,7 @@ class S3BlobStore:
                 )
         return parts
 
-    def list_multipart_uploads(self, bucket: str) -> list[UploadInfo]:
+    def list_multipart_uploads(self, bucket: str) -> builtins.list[UploadInfo]:
         uploads = []
         with _mapped(bucket):
             for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from botocore.model import ServiceModel
 
 from openlookout.api.shapes.declare import (
+    Member,
     ShapeDict,
     blob,
     boolean,
@@ -34,7 +35,7 @@ _PACKAGING_TEXT = r"[a-zA-Z0-9-_. ()':,;?]+"
 _TOKEN_HEADER = "X-Amzn-Client-Token"
 
 
-def _client_token() -> object:
+def _client_token() -> Member:
     return m(
         "ClientToken",
         "Idempotency token; a retry with the same token and parameters repeats no work.",
@@ -43,11 +44,11 @@ def _client_token() -> object:
     )
 
 
-def _project_in_uri() -> object:
+def _project_in_uri() -> Member:
     return m("ProjectName", "Name of the project.", required=True, uri="projectName")
 
 
-def _paging() -> dict:
+def _paging() -> dict[str, Member]:
     return {
         "NextToken": m("PaginationToken", "Token from a previous truncated page.", query="nextToken"),
         "MaxResults": m(
