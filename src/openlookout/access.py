@@ -15,7 +15,7 @@ import builtins
 import fnmatch
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from openlookout.blobs.base import (
     BlobError,
@@ -110,7 +110,7 @@ class CallerBlobStore:
         self,
         bucket: str,
         key: str,
-        data: bytes | BinaryIO,
+        data: bytes | IO[bytes],
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
         condition: WriteCondition | None = None,
@@ -169,7 +169,7 @@ class CallerBlobStore:
         return self._blobs.create_multipart_upload(bucket, key, content_type, metadata)
 
     def upload_part(
-        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | IO[bytes]
     ) -> str:
         self.check("s3:PutObject", bucket, key)
         return self._blobs.upload_part(bucket, key, upload_id, part_number, data)
