@@ -2,15 +2,17 @@
 # Sets up both virtual environments (scripts/setup.sh) and runs the whole test suite.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k s3 -x
 #
-# scripts/test.sh --fast: the daily loop. No setup (the venvs must exist), ruff, then every
+# scripts/test.sh --fast: the daily loop. No setup (the venvs must exist), ruff, mypy, then every
 # test not marked slow (no real model training, no full client flows). CI runs the full suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--fast" ]; then
     shift
     .venv/bin/ruff check src tests bench
+    .venv/bin/mypy
     exec .venv/bin/python -m pytest -m "not slow" "$@"
 fi
 bash scripts/setup.sh
 .venv/bin/ruff check src tests bench
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

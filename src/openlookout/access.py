@@ -15,9 +15,18 @@ import builtins
 import fnmatch
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
-from openlookout.blobs.base import BlobError, BlobStore, BucketInfo, ListResult, ObjectInfo
+from openlookout.blobs.base import (
+    BlobError,
+    BlobStore,
+    BucketInfo,
+    ListResult,
+    ObjectInfo,
+    PartInfo,
+    UploadInfo,
+    WriteCondition,
+)
 from openlookout.errors import AccessDeniedError
 
 
@@ -101,12 +110,15 @@ class CallerBlobStore:
         self,
         bucket: str,
         key: str,
-        data: bytes | BinaryIO,
+        data: bytes | IO[bytes],
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         self.check("s3:PutObject", bucket, key)
-        return self._blobs.put(bucket, key, data, content_type=content_type, metadata=metadata)
+        return self._blobs.put(
+            bucket, key, data, content_type=content_type, metadata=metadata, condition=condition
+        )
 
     def get(self, bucket: str, key: str) -> bytes:
         self.check("s3:GetObject", bucket, key)
@@ -115,6 +127,10 @@ class CallerBlobStore:
     def open(self, bucket: str, key: str) -> BinaryIO:
         self.check("s3:GetObject", bucket, key)
         return self._blobs.open(bucket, key)
+
+    def open_object(self, bucket: str, key: str) -> tuple[ObjectInfo, BinaryIO]:
+        self.check("s3:GetObject", bucket, key)
+        return self._blobs.open_object(bucket, key)
 
     def iter_chunks(self, bucket: str, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         self.check("s3:GetObject", bucket, key)
@@ -152,9 +168,20 @@ class CallerBlobStore:
         self.check("s3:PutObject", bucket, key)
         return self._blobs.create_multipart_upload(bucket, key, content_type, metadata)
 
-    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+    def upload_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | IO[bytes]
+    ) -> str:
         self.check("s3:PutObject", bucket, key)
         return self._blobs.upload_part(bucket, key, upload_id, part_number, data)
+
+    # Listing uploads and parts: the S3 API's action names (api/s3_routes.py).
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> builtins.list[PartInfo]:
+        self.check("s3:ListMultipartUploadParts", bucket, key)
+        return self._blobs.list_parts(bucket, key, upload_id)
+
+    def list_multipart_uploads(self, bucket: str) -> builtins.list[UploadInfo]:
+        self.check("s3:ListBucketMultipartUploads", bucket)
+        return self._blobs.list_multipart_uploads(bucket)
 
     def complete_multipart_upload(
         self, bucket: str, key: str, upload_id: str, parts: builtins.list[tuple[int, str]]

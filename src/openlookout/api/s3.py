@@ -76,8 +76,8 @@ async def handle_s3(request: Request, ctx: AppContext) -> Response:
         response = _error_response(error, request_id, request)
     except Exception:
         logger.exception("S3 request %s failed", request_id)
-        error = S3Error(500, "InternalError", "We encountered an internal error. Please try again.")
-        response = _error_response(error, request_id, request)
+        internal = S3Error(500, "InternalError", "We encountered an internal error. Please try again.")
+        response = _error_response(internal, request_id, request)
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id
     return close_if_unread(request, response)
@@ -410,6 +410,7 @@ async def _list_multipart_uploads(call: _Call) -> Response:
 async def _put_object(call: _Call) -> Response:
     _check_key(call.key)
     payload = call.payload
+    assert payload is not None  # _handle spools every PutObject body
     info = await run_in_threadpool(
         call.ctx.blobs.put,
         call.bucket,
@@ -586,6 +587,7 @@ async def _create_multipart_upload(call: _Call) -> Response:
 async def _upload_part(call: _Call) -> Response:
     part_number = _part_number(call)
     payload = call.payload
+    assert payload is not None  # _handle spools every UploadPart body
     etag = await run_in_threadpool(
         call.ctx.blobs.upload_part, call.bucket, call.key, call.params["uploadId"], part_number, payload
     )

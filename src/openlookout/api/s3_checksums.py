@@ -16,6 +16,7 @@ import hashlib
 import zlib
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,7 @@ class ReflectedCrc:
     def __init__(self, width: int, poly_reflected: int) -> None:
         self.width = width
         self.mask = (1 << width) - 1
-        self.dtype = np.uint32 if width == 32 else np.uint64
+        self.dtype: type[np.unsignedinteger[Any]] = np.uint32 if width == 32 else np.uint64
         table = []
         for byte in range(256):
             reg = byte

@@ -142,7 +142,7 @@ def _declared_length(headers: Mapping[str, str]) -> int | None:
 def spool_file(spool_dir: Path) -> IO[bytes]:
     """A temporary file that stays in memory up to 1 MiB, then moves to ``spool_dir``."""
     spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY, dir=spool_dir)  # type: ignore[return-value]
+    return tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY, dir=str(spool_dir))
 
 
 async def receive_object(request: Request, authenticator: Authenticator, spool_dir: Path) -> IO[bytes]:

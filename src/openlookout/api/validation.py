@@ -136,7 +136,10 @@ def _check_member(shape: Shape, value: Any, path: str, required: bool, out: list
     if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
         out.append(Violation(path, value, f"Member must be of type {shape.type_name}"))
         return
+    # botocore builds a StructureShape, ListShape or MapShape only for type_name "structure",
+    # "list" or "map", so the isinstance check above has made value a dict, a list, a dict.
     if isinstance(shape, StructureShape):
+        assert isinstance(value, dict)
         for name, member in shape.members.items():
             _check_member(
                 member, value.get(name), child_path(path, name), name in shape.required_members, out
@@ -145,9 +148,11 @@ def _check_member(shape: Shape, value: Any, path: str, required: bool, out: list
     _check_length(shape, value, path, out)
     _check_range(shape, value, path, out)
     if isinstance(shape, ListShape):
+        assert isinstance(value, list)
         for index, item in enumerate(value):
             _check_member(shape.member, item, item_path(path, index), True, out)
     elif isinstance(shape, MapShape):
+        assert isinstance(value, dict)
         for key, item in value.items():
             _check_member(shape.key, key, f"{path}.key", True, out)
             _check_member(shape.value, item, f"{path}.{key}", True, out)

@@ -11,7 +11,7 @@ import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 
 
 class BlobError(Exception):
@@ -145,7 +145,7 @@ class BlobStore(Protocol):
         self,
         bucket: str,
         key: str,
-        data: bytes | BinaryIO,
+        data: bytes | IO[bytes],
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
         condition: WriteCondition | None = None,  # checked atomically with the write
@@ -173,7 +173,7 @@ class BlobStore(Protocol):
         self, bucket: str, key: str, content_type: str | None = None, metadata: dict[str, str] | None = None
     ) -> str: ...
     def upload_part(
-        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | IO[bytes]
     ) -> str: ...
     # by part number
     def list_parts(self, bucket: str, key: str, upload_id: str) -> builtins.list[PartInfo]: ...

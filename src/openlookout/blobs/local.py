@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from openlookout.blobs.base import (
     BucketAlreadyExists,
@@ -167,7 +167,7 @@ def _write_temp(target: Path, chunks: Iterator[bytes]) -> tuple[Path, _Written]:
     raise AssertionError("unreachable")
 
 
-def _iter_source(data: bytes | BinaryIO) -> Iterator[bytes]:
+def _iter_source(data: bytes | IO[bytes]) -> Iterator[bytes]:
     if isinstance(data, bytes | bytearray | memoryview):
         yield bytes(data)
         return
@@ -418,7 +418,7 @@ class LocalBlobStore:
         self,
         bucket: str,
         key: str,
-        data: bytes | BinaryIO,
+        data: bytes | IO[bytes],
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
         condition: WriteCondition | None = None,
@@ -509,9 +509,9 @@ class LocalBlobStore:
             for entry in overflow_dir.iterdir():
                 if entry.name.startswith(RESERVED_PREFIX):
                     continue
-                key = self._overflow_key(bucket_dir, entry.name)
-                if key is not None and key.startswith(prefix):
-                    keys.add(key)
+                overflow_key = self._overflow_key(bucket_dir, entry.name)
+                if overflow_key is not None and overflow_key.startswith(prefix):
+                    keys.add(overflow_key)
         return sorted(keys, key=lambda k: k.encode("utf-8"))
 
     def _overflow_key(self, bucket_dir: Path, digest: str) -> str | None:
@@ -592,7 +592,7 @@ class LocalBlobStore:
         return upload_id
 
     def upload_part(
-        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | IO[bytes]
     ) -> str:
         if not 1 <= part_number <= MAX_PART_NUMBER:
             raise InvalidPart(part_number, "part numbers must be between 1 and 10000")

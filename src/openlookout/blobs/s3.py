@@ -5,11 +5,12 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.response import StreamingBody
 
 from openlookout.blobs.base import (
     BlobError,
@@ -82,7 +83,7 @@ class S3BlobStore:
         self,
         bucket: str,
         key: str,
-        data: bytes | BinaryIO,
+        data: bytes | IO[bytes],
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
         condition: WriteCondition | None = None,
@@ -109,11 +110,14 @@ class S3BlobStore:
             return body.read()
 
     def open(self, bucket: str, key: str) -> BinaryIO:
+        return self._body(bucket, key)
+
+    def _body(self, bucket: str, key: str) -> StreamingBody:
         with _mapped(bucket, key):
             return self.client.get_object(Bucket=bucket, Key=key)["Body"]
 
     def iter_chunks(self, bucket: str, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
-        body = self.open(bucket, key)
+        body = self._body(bucket, key)
 
         def chunks() -> Iterator[bytes]:
             with body:
@@ -197,7 +201,7 @@ class S3BlobStore:
             return self.client.create_multipart_upload(**kwargs)["UploadId"]
 
     def upload_part(
-        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | BinaryIO
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes | IO[bytes]
     ) -> str:
         with _mapped(bucket, key, upload_id):
             response = self.client.upload_part(
@@ -222,7 +226,7 @@ class S3BlobStore:
             self.client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
 
     def list_parts(self, bucket: str, key: str, upload_id: str) -> builtins.list[PartInfo]:
-        parts = []
+        parts: list[PartInfo] = []
         with _mapped(bucket, key, upload_id):
             for page in self.client.get_paginator("list_parts").paginate(
                 Bucket=bucket, Key=key, UploadId=upload_id
@@ -234,7 +238,7 @@ class S3BlobStore:
         return parts
 
     def list_multipart_uploads(self, bucket: str) -> builtins.list[UploadInfo]:
-        uploads = []
+        uploads: list[UploadInfo] = []
         with _mapped(bucket):
             for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
                 uploads.extend(

@@ -27,11 +27,18 @@ DISTANCES_NAME = "distances"  # (N, rows, cols) float32 distance to the nearest 
 
 
 def _expansion(block: torch.nn.Module) -> torch.nn.Module:
-    return torch.nn.Sequential(block._expand_conv, block._bn0, block._swish)
+    return torch.nn.Sequential(
+        block.get_submodule("_expand_conv"), block.get_submodule("_bn0"), block.get_submodule("_swish")
+    )
 
 
 class PatchDistanceGraph(torch.nn.Module):
     """uint8 NHWC images -> (projected patch features, nearest-bank distances)."""
+
+    # Buffers (register_buffer below); declared so that they read as tensors, not Tensor | Module.
+    projection: torch.Tensor
+    bank_t: torch.Tensor
+    bank_norms: torch.Tensor
 
     def __init__(self, projection: np.ndarray, bank: np.ndarray) -> None:
         super().__init__()

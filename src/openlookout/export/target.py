@@ -72,13 +72,14 @@ def _compiler_options(text: Any, accelerator: str | None) -> dict[str, Any]:
         options: dict[str, Any] = {}
     else:
         try:
-            options = json.loads(text) if isinstance(text, str) else None
+            parsed = json.loads(text) if isinstance(text, str) else None
         except json.JSONDecodeError:
-            options = None
-        if not isinstance(options, dict):
+            parsed = None
+        if not isinstance(parsed, dict):
             raise _fail(
                 'CompilerOptions must be a JSON object such as {"mcpu": "core-avx2"}.', "CompilerOptions"
             )
+        options = parsed
     if accelerator == "NVIDIA":
         for key, pattern in NVIDIA_OPTIONS.items():
             value = options.get(key)

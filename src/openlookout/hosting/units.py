@@ -106,7 +106,7 @@ class Unit:
             raise HostingError("The inference unit exited while loading the model.") from exc
         if kind != "ready":
             raise HostingError(str(payload))
-        return payload  # type: ignore[no-any-return]
+        return payload
 
     def run_batch(self, images: list[EncodedImage]) -> list[ImagePrediction | ImageRejected]:
         """One answer per image, in order; HostingError when the whole batch failed."""
@@ -118,7 +118,7 @@ class Unit:
             raise HostingError("The inference unit stopped unexpectedly; please retry.") from exc
         if kind != "ok":
             raise HostingError(str(payload))
-        return payload  # type: ignore[no-any-return]
+        return payload
 
     def start_dispatching(
         self,

@@ -90,7 +90,7 @@ def serve(conn: Connection, artifact_dir: str, threads: int, device: str | None,
     try:
         model = _load(loader_spec, artifact_dir, threads, device)
         info = ModelInfo(
-            image_size=tuple(model.image_size),  # type: ignore[arg-type]
+            image_size=tuple(model.image_size),
             model_type=str(model.model_type),
             threshold=float(model.threshold),
         )

@@ -278,7 +278,11 @@ def _held_out_scores(
             i for i in anomalies if anomaly_folds[i] == fold
         ]
         # One search for the whole fold: a large matrix product beats many small ones.
-        distances = bank.nearest_distances(np.stack([kept.full[i] for i in scored])) if scored else []
+        distances = (
+            bank.nearest_distances(np.stack([kept.full[i] for i in scored]))
+            if scored
+            else np.zeros(0, dtype=np.float32)
+        )
         per_image = len(distances) // max(len(scored), 1)
         for position, index in enumerate(scored):
             raw_maps[index] = anomaly_map(

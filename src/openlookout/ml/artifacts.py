@@ -101,13 +101,13 @@ def save_artifacts(model_dir: Path, artifacts: ModelArtifacts) -> None:
         config["segmentation"] = {"pixel_threshold": artifacts.segmentation.pixel_threshold}
         refiner = artifacts.segmentation.refiner
         if refiner is not None:
-            arrays = {
-                "mean": refiner.mean,
-                "std": refiner.std,
-                "weights": refiner.weights,
-                "bias": refiner.bias,
-            }
-            np.savez(model_dir / REFINER_FILE, **arrays)
+            np.savez(
+                model_dir / REFINER_FILE,
+                mean=refiner.mean,
+                std=refiner.std,
+                weights=refiner.weights,
+                bias=refiner.bias,
+            )
     # Written last, so a folder with model.json is complete.
     (model_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
 

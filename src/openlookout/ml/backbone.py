@@ -134,12 +134,15 @@ class Backbone:
 
 def _folded_conv(conv: torch.nn.Conv2d, bn: torch.nn.BatchNorm2d) -> torch.nn.Conv2d:
     """``conv`` followed by ``bn`` (in eval mode) as one convolution with a bias."""
+    # The backbone's batch norms track running statistics: folding needs them.
+    assert bn.running_mean is not None and bn.running_var is not None
     with torch.no_grad():
         scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
         bias = bn.bias - bn.running_mean * scale
         if conv.bias is not None:
             bias = bias + conv.bias * scale
-        kernel = conv.weight.shape[-2:]
+        kernel_h, kernel_w = conv.weight.shape[-2:]
+        kernel = (kernel_h, kernel_w)
         symmetric = tuple(conv.stride) == (1, 1) and all(k % 2 == 1 for k in kernel)
         if symmetric:
             folded = torch.nn.Conv2d(
@@ -173,7 +176,9 @@ def _fold_batch_norms(net: EfficientNet) -> None:
 
 def _expansion(block: torch.nn.Module) -> torch.nn.Module:
     """The 1x1 expansion conv, batch norm and activation that open an MBConv block."""
-    return torch.nn.Sequential(block._expand_conv, block._bn0, block._swish)
+    return torch.nn.Sequential(
+        block.get_submodule("_expand_conv"), block.get_submodule("_bn0"), block.get_submodule("_swish")
+    )
 
 
 @cache

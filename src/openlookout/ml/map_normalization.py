@@ -65,8 +65,8 @@ class NormalMapStatistics:
         if not folds:
             raise ValueError("no normal map to normalise with")
         n = float(sum(self._count[f] for f in folds))
-        total = sum(self._sum[f] for f in folds)
-        total_sq = sum(self._sum_sq[f] for f in folds)
+        total = sum((self._sum[f] for f in folds), np.zeros(self._grid))
+        total_sq = sum((self._sum_sq[f] for f in folds), np.zeros(self._grid))
         mean = total / n
         variance = np.maximum(total_sq / n - mean * mean, 0.0)
         global_mean = float(mean.mean())

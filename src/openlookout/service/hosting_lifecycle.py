@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import ScalarResult, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.base import BlobStore
@@ -159,7 +159,7 @@ class HostingLifecycle(ABC):
         s = self.statuses
         to_start: list[tuple[int, int, int]] = []
         with write_session(self.sessions) as session:
-            rows = session.scalars(
+            rows: ScalarResult[Any] = session.scalars(
                 select(self.row_type).where(self.row_type.status.in_([s.running, s.starting, s.stopping]))
             )
             for row in rows:

@@ -30,7 +30,7 @@ def get_project(session: Session, project_name: str, for_update: bool = False) -
     return project
 
 
-def in_request_region(stmt: Select[tuple[Project]]) -> Select[tuple[Project]]:
+def in_request_region(stmt: Select[Project]) -> Select[Project]:
     """Only the projects of the region the request was signed for (all of them outside a request)."""
     region = request_region()
     return stmt if region is None else stmt.where(Project.region == region)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,7 @@ def _labeled_entries(session: Session, dataset_id: int) -> list[TrainingEntry]:
     ).all()
     entries = []
     for row in rows:
+        assert row.label is not None  # selected above
         parsed = parse_line(row.line, 1)  # stored lines are normalised manifest lines
         entries.append(
             TrainingEntry(
@@ -343,9 +345,9 @@ class Snapshot:
         return self._prefix + "masks/" + ref.removeprefix("s3://")
 
     def copy(self, entries: Sequence[TrainingEntry]) -> None:
-        jobs: list[Callable[[], None]] = [lambda e=e: self._copy_image(e) for e in entries]
+        jobs: list[Callable[[], object]] = [partial(self._copy_image, e) for e in entries]
         masks = sorted({e.mask_ref for e in entries if e.mask_ref})
-        jobs += [lambda m=m: self._copy_object(m, self.mask_key(m), "mask") for m in masks]
+        jobs += [partial(self._copy_object, m, self.mask_key(m), "mask") for m in masks]
         with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
             futures = [pool.submit(job) for job in jobs]
         for future in futures:

@@ -88,5 +88,6 @@ def upgrade_to_head(engine: Engine) -> None:
 def write_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose single transaction takes the write lock first; commits on success."""
     with sessions() as session, session.begin():
-        session.connection(execution_options={WRITE_OPTION: True})
+        write: dict[str, Any] = {WRITE_OPTION: True}
+        session.connection(execution_options=write)
         yield session

@@ -31,7 +31,9 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def fit_platt(confidences: Sequence[float], hits: Sequence[bool], steps: int = 50) -> tuple[float, float]:
+def fit_platt(
+    confidences: Sequence[float] | np.ndarray, hits: Sequence[bool] | np.ndarray, steps: int = 50
+) -> tuple[float, float]:
     """(a, b) of ``sigmoid(a * logit(c) + b)`` by Newton's method on the log-likelihood."""
     x = _logit(np.asarray(confidences, dtype=np.float64))
     y = np.asarray(hits, dtype=np.float64)

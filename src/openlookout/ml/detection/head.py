@@ -12,6 +12,7 @@ lies in, and a "centerness" that down-weights boxes predicted from near an objec
 from __future__ import annotations
 
 import math
+from typing import TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +23,14 @@ from openlookout.ml.detection.feature_maps import COARSE_DIMS, FINE_DIMS
 WIDTH = 128
 FINE_WIDTH = 64
 PRIOR = 0.01  # initial label probability, so the many background locations do not swamp the loss
+
+ModuleT = TypeVar("ModuleT", bound=nn.Module)
+
+
+def channels_last(module: ModuleT, device: torch.device) -> ModuleT:
+    """``module`` moved to ``device`` with its 4-D parameters and buffers in channels-last (NHWC)."""
+    # Module.to accepts memory_format at runtime; torch's stubs for its overloads leave it out.
+    return module.to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]
 
 
 def _pointwise(cin: int, cout: int) -> nn.Sequential:
@@ -57,6 +66,7 @@ class DetectionHead(nn.Module):
         self.logits = nn.Conv2d(FINE_WIDTH, num_labels, 3, padding=1)
         self.sides = nn.Conv2d(FINE_WIDTH, 4, 3, padding=1)
         self.centerness = nn.Conv2d(FINE_WIDTH, 1, 3, padding=1)
+        assert self.logits.bias is not None and self.sides.bias is not None  # Conv2d's default bias=True
         nn.init.normal_(self.logits.weight, std=0.01)
         nn.init.constant_(self.logits.bias, -math.log((1 - PRIOR) / PRIOR))
         nn.init.normal_(self.sides.weight, std=0.01)

@@ -53,7 +53,7 @@ from openlookout.ml.detection.feature_maps import (
     extract_feature_maps,
     sample_sizes,
 )
-from openlookout.ml.detection.head import DetectionHead
+from openlookout.ml.detection.head import DetectionHead, channels_last
 from openlookout.ml.detection.projection import projection_state, projections_from_state
 from openlookout.ml.detection.targets import location_centres
 from openlookout.ml.detection.training import FLIPS, TUNE_MIN_IMAGES, TrainingSettings, train_head
@@ -367,8 +367,8 @@ class DetectionModel:
         self.image_size: tuple[int, int] = config.work_size
         # The hosting protocol reports one threshold; labels each have their own, so report the lowest.
         self.threshold = float(min(thresholds.values()))
-        self._head = head.to(device, memory_format=torch.channels_last).eval()  # as in training
-        self._stage = None if stage is None else stage.to(device, memory_format=torch.channels_last).eval()
+        self._head = channels_last(head, device).eval()  # as in training
+        self._stage = None if stage is None else channels_last(stage, device).eval()
         self._projections = projections
         self._backbone = shared_backbone(str(device))
         self._runner = _Runner(labels, config, device)

@@ -16,6 +16,7 @@ import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -24,7 +25,7 @@ from openlookout.ml.backbone import FINE_STRIDE
 from openlookout.ml.detection.box_coding import OFFSET, decode_boxes
 from openlookout.ml.detection.boxes import aligned_giou, flip_corners
 from openlookout.ml.detection.feature_maps import TUNED_FROM, CachedMaps
-from openlookout.ml.detection.head import DetectionHead
+from openlookout.ml.detection.head import DetectionHead, channels_last
 from openlookout.ml.detection.targets import MIN_REGION_STRIDES, assign_targets, location_centres
 from openlookout.ml.detection.tuned_stage import TunedStage
 from openlookout.ml.detection.zoom import Window, random_window, zoom_boxes, zoom_maps
@@ -186,10 +187,10 @@ def train_head(
     generator = torch.Generator().manual_seed(settings.seed)
     # Channels-last: oneDNN's convolutions (forward and backward) on these small maps run
     # about 30 % faster in NHWC than in NCHW on CPU (measured per training step).
-    head = DetectionHead(num_labels).to(device, memory_format=torch.channels_last)
-    groups = [{"params": list(head.parameters()), "lr": settings.learning_rate}]
+    head = channels_last(DetectionHead(num_labels), device)
+    groups: list[dict[str, Any]] = [{"params": list(head.parameters()), "lr": settings.learning_rate}]
     if stage is not None:
-        stage = stage.to(device, memory_format=torch.channels_last).train()
+        stage = channels_last(stage, device).train()
         groups.append({"params": list(stage.parameters()), "lr": settings.stage_learning_rate})
     optimizer = torch.optim.AdamW(groups, weight_decay=settings.weight_decay)
     count = len(corners)
@@ -244,9 +245,12 @@ def train_head(
             batch_coarse = batch_coarse.contiguous(memory_format=torch.channels_last)
             if stage is not None:
                 batch_coarse = stage(batch_coarse)
+            target_classes, target_boxes, target_centerness = targets
             loss = detection_loss(
                 head(batch_fine, batch_coarse),
-                *(t.to(device) for t in targets),
+                target_classes.to(device),
+                target_boxes.to(device),
+                target_centerness.to(device),
                 centres,
                 settings.encoding,
             )

@@ -65,10 +65,10 @@ def image_problem(blobs: BlobStore, source_ref: str) -> str | None:
     fmt = sniff_format(data)
     if fmt is None:
         return f"The image {source_ref} is not a PNG or JPEG file."
-    size = declared_size(data, fmt)
-    if size is None:
+    dimensions = declared_size(data, fmt)
+    if dimensions is None:
         return f"The image {source_ref} could not be read; the file is corrupt."
-    width, height = size
+    width, height = dimensions
     if not (MIN_IMAGE_SIDE <= width <= MAX_IMAGE_SIDE and MIN_IMAGE_SIDE <= height <= MAX_IMAGE_SIDE):
         return f"The image {source_ref} is {width}x{height}; each side must be 64 to 4096 pixels."
     if max(width, height) > MAX_ASPECT_RATIO * min(width, height):

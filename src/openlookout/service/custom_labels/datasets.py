@@ -12,7 +12,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.access import Caller, CallerBlobStore, S3LocationDenied
@@ -178,7 +178,9 @@ def delete_dataset(sessions: sessionmaker[Session], dataset_arn_: str) -> dict[s
         dataset = get_dataset(session, dataset_arn_)
         _require_not_busy(dataset, "deleted")
         tags.forget_tags(session, dataset.arn)
-        session.execute(CLDataset.__table__.delete().where(CLDataset.id == dataset.id))
+        table = CLDataset.__table__
+        assert isinstance(table, Table)  # a declarative class maps a Table (typed FromClause)
+        session.execute(table.delete().where(CLDataset.id == dataset.id))
     return {}
 
 

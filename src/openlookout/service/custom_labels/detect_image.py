@@ -48,6 +48,7 @@ def image_bytes(blobs: BlobStore, image: dict[str, Any]) -> bytes:
         if len(data) > MAX_BYTES:
             raise ImageTooLargeError(f"The image is {len(data)} bytes; Image.Bytes may be at most 4 MB.")
         return bytes(data)
+    assert s3 is not None  # exactly one of the two, checked above
     bucket, name = s3.get("Bucket"), s3.get("Name")
     if not bucket or not name:
         raise InvalidInputError("Image.S3Object needs Bucket and Name.", field="Image")

@@ -125,7 +125,7 @@ def dataset_stats(session: Session, dataset_id: int) -> dict[str, int]:
             func.coalesce(func.sum(case((CLDatasetEntry.labeled, 1), else_=0)), 0),
             func.coalesce(func.sum(case((CLDatasetEntry.has_errors, 1), else_=0)), 0),
         ).where(CLDatasetEntry.dataset_id == dataset_id)
-    ).one()
+    ).one().tuple()
     labels = session.scalar(
         select(func.count(func.distinct(CLEntryLabel.label))).where(CLEntryLabel.dataset_id == dataset_id)
     )
@@ -224,7 +224,7 @@ def list_labels(
     )
     if after is not None:
         stmt = stmt.where(CLEntryLabel.label > after)
-    rows = session.execute(stmt.order_by(CLEntryLabel.label).limit(limit + 1)).all()
+    rows = session.execute(stmt.order_by(CLEntryLabel.label).limit(limit + 1)).tuples().all()
     result: dict[str, Any] = {
         "DatasetLabelDescriptions": [
             {"LabelName": label, "LabelStats": {"EntryCount": int(entries), "BoundingBoxCount": int(boxes)}}

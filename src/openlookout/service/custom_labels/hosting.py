@@ -156,7 +156,7 @@ class CustomLabelsHosting(HostingLifecycle):
         if isinstance(prediction, DetectionPrediction):
             found = select_detections(prediction.detections, thresholds, min_confidence, max_results)
         else:
-            scores: dict[str, float] = prediction.scores  # type: ignore[attr-defined]
+            scores: dict[str, float] = prediction.scores
             found = select_labels(scores, thresholds, min_confidence, max_results)
         return {"CustomLabels": found}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from PIL import Image
@@ -90,7 +91,7 @@ def examples(blobs: BlobStore, lines: Sequence[ValidatedLine]) -> list[LabelExam
     return [
         LabelExample(
             ref=line.source_ref or "",
-            load=lambda ref=line.source_ref or "": _loader(blobs, ref),
+            load=partial(_loader, blobs, line.source_ref or ""),
             labels=tuple(sorted(line.labels)),
         )
         for line in lines
@@ -119,7 +120,7 @@ def detection_examples(blobs: BlobStore, lines: Sequence[ValidatedLine]) -> list
     return [
         DetectionExample(
             ref=line.source_ref or "",
-            load=lambda ref=line.source_ref or "": _loader(blobs, ref),
+            load=partial(_loader, blobs, line.source_ref or ""),
             boxes=ratio_boxes(line),
         )
         for line in lines

@@ -26,7 +26,7 @@ def upgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("region", sa.String(length=32), nullable=True))
-        rows = bind.execute(sa.text(f"SELECT id, arn FROM {table}")).all()
+        rows = bind.execute(sa.text(f"SELECT id, arn FROM {table}")).tuples().all()
         for row_id, arn in rows:
             # arn:aws:<service>:<region>:<account>:project/...
             bind.execute(
