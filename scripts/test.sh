@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up both virtual environments (scripts/setup.sh) and runs the whole test suite.
-# Extra arguments go to pytest, e.g. scripts/test.sh -k s3 -x
+# Extra arguments go to pytest, e.g. scripts/test.sh -k s3 -x (-n 0: one process, for -x or pdb).
+# Two pytest-xdist workers, one test file at a time each (module fixtures are built once).
 #
 # scripts/test.sh --fast: the daily loop. No setup (the venvs must exist), ruff, mypy, then every
 # test not marked slow (no real model training, no full client flows). CI runs the full suite.
@@ -10,9 +11,9 @@ if [ "${1:-}" = "--fast" ]; then
     shift
     .venv/bin/ruff check src tests bench
     .venv/bin/mypy
-    exec .venv/bin/python -m pytest -m "not slow" "$@"
+    exec .venv/bin/python -m pytest -n 2 --dist loadfile -m "not slow" "$@"
 fi
 bash scripts/setup.sh
 .venv/bin/ruff check src tests bench
 .venv/bin/mypy
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"

@@ -15,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from http_harness import serve_app
 from openlookout.api.auth import AccessKey, Authenticator, CredentialStore
 from openlookout.api.context import AppContext
 from openlookout.api.s3 import handle_s3
 from openlookout.blobs.factory import create_blob_store
 from openlookout.config import Settings
+from support.http_harness import serve_app
 
 ROOT_KEY = AccessKey("AKIAROOTROOTROOTROOT", "root-secret-0123456789012345678901234567")
 READER_KEY = AccessKey(

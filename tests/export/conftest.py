@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from openlookout.ml.api import LabeledImage
+from support.shared_models import shared_model_dir
 
 COOKIES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "lfv-cookies"
 
@@ -37,10 +38,10 @@ def cookie_model_dir(tmp_path_factory: pytest.TempPathFactory, cookie_test_image
     """A trained model folder (as the training job uploads it, minus labels.json: classification)."""
     from openlookout.ml.anomaly import train_anomaly_model
 
-    model_dir = tmp_path_factory.mktemp("cookie-model") / "model"
     train, test = _labeled(COOKIES_DIR / "train"), _labeled(COOKIES_DIR / "test")
-    train_anomaly_model(train, test, model_dir, device="cpu")
-    return model_dir
+    return shared_model_dir(
+        tmp_path_factory, "export-cookies", lambda out: train_anomaly_model(train, test, out, device="cpu")
+    )
 
 
 def load_rgb(path: Path) -> np.ndarray:

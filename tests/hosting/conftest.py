@@ -12,6 +12,7 @@ from PIL import Image
 from openlookout.hosting.base import EncodedImage
 from openlookout.ml.anomaly import train_anomaly_model
 from openlookout.ml.api import LabeledImage
+from support.shared_models import shared_model_dir
 
 HEIGHT, WIDTH = 64, 96
 
@@ -46,8 +47,8 @@ def _labeled(seed: int, anomalous: bool) -> LabeledImage:
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("hosting-model") / "model"
     train = [_labeled(i, False) for i in range(10)] + [_labeled(100 + i, True) for i in range(4)]
     test = [_labeled(200 + i, False) for i in range(3)] + [_labeled(300 + i, True) for i in range(3)]
-    train_anomaly_model(train, test, out, device="cpu")
-    return out
+    return shared_model_dir(
+        tmp_path_factory, "hosting-striped", lambda out: train_anomaly_model(train, test, out, device="cpu")
+    )

@@ -22,7 +22,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from http_harness import serve_app
 from openlookout.api.auth import AccessKey, Authenticator, CredentialStore
 from openlookout.api.cl_errors import to_cl_error
 from openlookout.api.context import AppContext
@@ -30,6 +29,7 @@ from openlookout.api.lookoutvision import handle_lookoutvision
 from openlookout.errors import ThrottledError
 from openlookout.hosting.local import HostingPolicy, LocalModelHost
 from openlookout.service.lookoutvision import LookoutVisionService
+from support.http_harness import serve_app
 
 from .conftest import png_bytes, striped_image
 from .test_service_lifecycle import service as service
