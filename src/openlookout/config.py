@@ -35,6 +35,9 @@ class Settings:
     policy_file: Path | None = None
     # Worker processes for training and dataset jobs.
     job_workers: int = 2
+    # Which job runner and model host the composition root builds; only "local" exists so far.
+    job_runner: str = "local"
+    model_host: str = "local"
     # ServiceQuotaExceededException beyond this many concurrent trainings.
     max_concurrent_trainings: int = 2
     # A job interrupted this many times (server crash) is failed instead of resumed.
@@ -83,6 +86,10 @@ class Settings:
             s.account_id = v
         if v := env.get("OPENLOOKOUT_JOB_WORKERS"):
             s.job_workers = int(v)
+        if v := env.get("OPENLOOKOUT_JOB_RUNNER"):
+            s.job_runner = v
+        if v := env.get("OPENLOOKOUT_MODEL_HOST"):
+            s.model_host = v
         for key, value in overrides.items():
             if value is not None:
                 setattr(s, key, value)

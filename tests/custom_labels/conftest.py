@@ -17,9 +17,11 @@ from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.local import LocalBlobStore
+from openlookout.composition import build_keyring, build_model_hosts
 from openlookout.config import Settings
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.jobs.handlers import get_handler
+from openlookout.kms.keyring import Keyring
 from openlookout.service.custom_labels.facade import CustomLabelsService
 from openlookout.store.db import open_database, write_session
 from openlookout.store.tables import Job
@@ -29,8 +31,10 @@ MANIFESTS = "manifests"
 
 
 class InlineRunner:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], blobs: LocalBlobStore) -> None:
-        self.ctx = JobContext(settings=settings, sessions=sessions, blobs=blobs, keyring=None)  # type: ignore[arg-type]
+    def __init__(
+        self, settings: Settings, sessions: sessionmaker[Session], blobs: LocalBlobStore, keyring: Keyring
+    ) -> None:
+        self.ctx = JobContext(settings=settings, sessions=sessions, blobs=blobs, keyring=keyring)
         self.paused = False
         self.pending: list[int] = []
 
@@ -78,15 +82,27 @@ def blobs(settings: Settings) -> LocalBlobStore:
 
 
 @pytest.fixture
-def runner(settings: Settings, sessions: sessionmaker[Session], blobs: LocalBlobStore) -> InlineRunner:
-    return InlineRunner(settings, sessions, blobs)
+def keyring(settings: Settings) -> Keyring:
+    return build_keyring(settings)
+
+
+@pytest.fixture
+def runner(
+    settings: Settings, sessions: sessionmaker[Session], blobs: LocalBlobStore, keyring: Keyring
+) -> InlineRunner:
+    return InlineRunner(settings, sessions, blobs, keyring)
 
 
 @pytest.fixture
 def service(
-    settings: Settings, sessions: sessionmaker[Session], blobs: LocalBlobStore, runner: InlineRunner
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    blobs: LocalBlobStore,
+    runner: InlineRunner,
+    keyring: Keyring,
 ) -> CustomLabelsService:
-    return CustomLabelsService(settings, sessions, blobs, runner)
+    host = build_model_hosts(settings).custom_labels
+    return CustomLabelsService(settings, sessions, blobs, runner, host, keyring)
 
 
 def png(width: int = 80, height: int = 64) -> bytes:

@@ -14,19 +14,20 @@ from typing import Any
 
 import pytest
 
+from openlookout.access import SERVICE_CALLER
 from openlookout.blobs.local import LocalBlobStore
 from openlookout.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
 from openlookout.kms.keyring import MAGIC, InvalidCiphertextError
 from openlookout.service.custom_labels.artifact_crypto import (
     download_artifacts,
     download_version_artifacts,
-    keyring_for,
     model_prefix,
     seal,
     upload_artifacts,
 )
 from openlookout.service.custom_labels.facade import CustomLabelsService
 from openlookout.service.custom_labels.lookup import get_project, get_version
+from openlookout.service.request_context import RequestContext
 from openlookout.store.custom_labels_tables import CLProjectVersion
 from openlookout.store.db import write_session
 from openlookout.store.tables import utcnow
@@ -36,6 +37,8 @@ from .conftest import InlineRunner
 OUTPUT = "model-output"
 MODEL_FILES = {"label_model.json": b'{"labels": ["a", "b"]}', "label_head.npz": b"PK\x03\x04head"}
 OTHER_ACCOUNT = "210987654321"
+# A caller whose access key belongs to another account, as the HTTP layer describes it.
+OTHER = RequestContext(SERVICE_CALLER, account=OTHER_ACCOUNT)
 
 
 def trained_source(
@@ -45,7 +48,7 @@ def trained_source(
     if not blobs.bucket_exists(OUTPUT):
         blobs.create_bucket(OUTPUT)
     project = service.create_project(project_name)["ProjectArn"]
-    keyring = keyring_for(service.settings)
+    keyring = service.keyring
     internal = service.settings.internal_bucket
     if not blobs.bucket_exists(internal):
         blobs.create_bucket(internal)
@@ -159,7 +162,7 @@ def test_copy_completes_with_model_and_evaluation_files(
 
     prefix = artifact_prefix(service, arn)
     assert prefix.startswith("custom-labels/destination/copy1/")
-    folder = download_artifacts(service.settings, blobs, prefix, tmp_path / "model", arn)
+    folder = download_artifacts(service.settings, service.keyring, blobs, prefix, tmp_path / "model", arn)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == MODEL_FILES
 
     # The copy is a model of its own: it outlives its source and can be copied again.
@@ -173,7 +176,7 @@ def test_copy_completes_with_model_and_evaluation_files(
 def test_kms_key_seals_the_model_files(
     service: CustomLabelsService, blobs: LocalBlobStore, tmp_path: Path
 ) -> None:
-    keyring = keyring_for(service.settings)
+    keyring = service.keyring
     source_key = keyring.create_key(alias="cl-source")
     copy_key = keyring.create_key(alias="cl-copies")
     source = trained_source(service, blobs, "sealed", kms_key_id="alias/cl-source")
@@ -189,11 +192,11 @@ def test_kms_key_seals_the_model_files(
     stored = blobs.get(internal, prefix + "label_model.json")
     assert stored.startswith(MAGIC) and MODEL_FILES["label_model.json"] not in stored
     assert copy_key.key_id.encode() in stored and source_key.key_id.encode() not in stored
-    folder = download_artifacts(service.settings, blobs, prefix, tmp_path / "plain", arn)
+    folder = download_artifacts(service.settings, service.keyring, blobs, prefix, tmp_path / "plain", arn)
     assert (folder / "label_model.json").read_bytes() == MODEL_FILES["label_model.json"]
     # The encryption context binds each file to its version: another ARN cannot open it.
     with pytest.raises(InvalidCiphertextError):
-        download_artifacts(service.settings, blobs, prefix, tmp_path / "wrong", source[1])
+        download_artifacts(service.settings, service.keyring, blobs, prefix, tmp_path / "wrong", source[1])
 
     with pytest.raises(InvalidInputError, match="KMS key 'alias/nope' does not exist"):
         copy(service, source, destination, "copy2", kms_key_id="alias/nope")
@@ -255,28 +258,28 @@ def test_cross_account_copy_needs_a_source_project_policy(
 ) -> None:
     source = trained_source(service, blobs, "shared")
     destination = service.create_project("theirs")["ProjectArn"]
-    own = service.settings.account_id
-    copy(service, source, destination, "same-account", caller_account=own)  # no policy needed
+    own = RequestContext(SERVICE_CALLER, account=service.settings.account_id)
+    copy(service, source, destination, "same-account", context=own)  # no policy needed
     with pytest.raises(AccessDeniedError, match=f"arn:aws:iam::{OTHER_ACCOUNT}:root"):
-        copy(service, source, destination, "denied", caller_account=OTHER_ACCOUNT)
+        copy(service, source, destination, "denied", context=OTHER)
     principal = {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"}
     service.put_project_policy(source[0], "elsewhere", _policy("Allow", {"AWS": "111122223333"}, "*"))
     with pytest.raises(AccessDeniedError):
-        copy(service, source, destination, "denied", caller_account=OTHER_ACCOUNT)
+        copy(service, source, destination, "denied", context=OTHER)
     service.put_project_policy(source[0], "share", _policy("Allow", principal, source[1]))
-    copy(service, source, destination, "allowed", caller_account=OTHER_ACCOUNT)
+    copy(service, source, destination, "allowed", context=OTHER)
     assert describe(service, destination, "allowed")["Status"] == "COPYING_COMPLETED"
     # An explicit Deny wins over the Allow.
     service.put_project_policy(source[0], "block", _policy("Deny", "*", source[0].rsplit("/", 1)[0] + "/*"))
     with pytest.raises(AccessDeniedError):
-        copy(service, source, destination, "blocked", caller_account=OTHER_ACCOUNT)
+        copy(service, source, destination, "blocked", context=OTHER)
 
 
 def test_upload_artifacts_seals_with_the_version_key(
     service: CustomLabelsService, blobs: LocalBlobStore, runner: InlineRunner, tmp_path: Path
 ) -> None:
     """What the training job stores for a version with and without KmsKeyId."""
-    keyring_for(service.settings).create_key(alias="cl-train")
+    service.keyring.create_key(alias="cl-train")
     _, plain_arn = trained_source(service, blobs, "plain")
     _, sealed_arn = trained_source(service, blobs, "sealed-train", kms_key_id="alias/cl-train")
     folder = tmp_path / "trained"
@@ -292,6 +295,7 @@ def test_upload_artifacts_seals_with_the_version_key(
         assert (stored == MODEL_FILES["label_head.npz"]) is (arn == plain_arn)
         back = download_version_artifacts(
             service.settings,
+            service.keyring,
             service.sessions,
             blobs,
             version_id,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from openlookout.blobs.local import LocalBlobStore
 from openlookout.config import Settings
+from openlookout.hosting.local import LocalModelHost
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.jobs.handlers import get_handler
 from openlookout.jobs.runner import LocalJobRunner
@@ -40,7 +41,12 @@ class World:
         self.blobs.create_bucket(self.settings.internal_bucket)
         self.ctx = JobContext(self.settings, self.sessions, self.blobs, None)  # type: ignore[arg-type]
         self.service = LookoutVisionService(
-            self.settings, self.sessions, self.blobs, None, LocalJobRunner(self.settings, self.sessions)
+            self.settings,
+            self.sessions,
+            self.blobs,
+            None,
+            LocalJobRunner(self.settings, self.sessions),
+            LocalModelHost(),
         )
         self.service.create_project("cookies")
         prefix = "models/cookies/1/artifacts/"

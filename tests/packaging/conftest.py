@@ -9,6 +9,7 @@ from packaging_helpers import OUT_BUCKET, add_model
 
 from openlookout.blobs.local import LocalBlobStore
 from openlookout.config import Settings
+from openlookout.hosting.local import LocalModelHost
 from openlookout.jobs.runner import LocalJobRunner
 from openlookout.service.lookoutvision import LookoutVisionService
 from openlookout.store.db import open_database
@@ -21,7 +22,9 @@ def service(tmp_path: Path) -> LookoutVisionService:
     blobs = LocalBlobStore(settings.buckets_dir)
     blobs.create_bucket(OUT_BUCKET)
     # Never started: queued jobs stay QUEUED, which is what these tests inspect.
-    return LookoutVisionService(settings, sessions, blobs, None, LocalJobRunner(settings, sessions))
+    return LookoutVisionService(
+        settings, sessions, blobs, None, LocalJobRunner(settings, sessions), LocalModelHost()
+    )
 
 
 @pytest.fixture

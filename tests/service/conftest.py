@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.blobs.local import LocalBlobStore
 from openlookout.config import Settings
+from openlookout.hosting.local import LocalModelHost
 from openlookout.jobs.runner import LocalJobRunner
 from openlookout.service.lookoutvision import LookoutVisionService
 from openlookout.store.db import open_database, write_session
@@ -53,7 +54,8 @@ def service(
     settings: Settings, sessions: sessionmaker[Session], blobs: LocalBlobStore, keyring: Any
 ) -> LookoutVisionService:
     # A runner that is never started: jobs stay QUEUED, which is what these tests inspect.
-    return LookoutVisionService(settings, sessions, blobs, keyring, LocalJobRunner(settings, sessions))
+    runner = LocalJobRunner(settings, sessions)
+    return LookoutVisionService(settings, sessions, blobs, keyring, runner, LocalModelHost())
 
 
 def add_entries(

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from openlookout.errors import ConflictError
+from openlookout.hosting.local import LocalModelHost
 from openlookout.service.lookoutvision import LookoutVisionService
 from openlookout.store.db import open_database, write_session
 from openlookout.store.tables import ClientToken, Model, utcnow
@@ -108,6 +109,7 @@ def test_racing_identical_create_model_calls_create_one_model(service: LookoutVi
             service.blobs,
             None,
             service.runner,
+            LocalModelHost(),
         )
         barrier.wait()
         try:

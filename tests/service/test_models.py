@@ -7,10 +7,17 @@ from datetime import timedelta
 
 import pytest
 
-from openlookout.access import SERVICE_CALLER
+from openlookout.access import SERVICE_CALLER, Caller
 from openlookout.blobs.local import LocalBlobStore
-from openlookout.errors import ConflictError, InvalidInputError, NotFoundError, QuotaExceededError
+from openlookout.errors import (
+    AccessDeniedError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    QuotaExceededError,
+)
 from openlookout.service.lookoutvision import LookoutVisionService
+from openlookout.service.request_context import RequestContext
 from openlookout.store.tables import utcnow
 
 from .conftest import (
@@ -235,3 +242,15 @@ def test_delete_removes_model_tags_and_artefacts(
     assert [o.key for o in blobs.list(internal).objects] == ["models/p/10/keep.jsonl"]
     with pytest.raises(NotFoundError):
         service.list_tags_for_resource(arn)
+
+
+def test_tags_at_creation_need_the_tagging_permission(service: LookoutVisionService) -> None:
+    """CreateModel with Tags also needs lookoutvision:TagResource (A.3 CreateModel)."""
+    make_trainable_project(service, service.sessions, "p")
+    trainer = RequestContext(Caller("AKIATRAINERTRAIN0003", allow=("lookoutvision:CreateModel", "s3:*")))
+    tags = [{"Key": "k", "Value": "v"}]
+    expected = "User: AKIATRAINERTRAIN0003 is not authorized to perform: lookoutvision:TagResource"
+    with pytest.raises(AccessDeniedError, match=f"^{expected}$"):
+        service.create_model("p", OUTPUT, tags=tags, context=trainer)
+    assert service.list_models("p")["Models"] == []
+    assert service.create_model("p", OUTPUT, context=trainer)["ModelMetadata"]["ModelVersion"] == "1"

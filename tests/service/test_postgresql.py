@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, select, text
 
 from openlookout.blobs.local import LocalBlobStore
 from openlookout.config import Settings
+from openlookout.hosting.local import LocalModelHost
 from openlookout.jobs.runner import LocalJobRunner
 from openlookout.service.lookoutvision import LookoutVisionService
 from openlookout.store.db import open_database
@@ -105,7 +106,9 @@ def test_racing_identical_create_model_calls(database_url: str, tmp_path: Path) 
     sessions = open_database(settings)
     blobs = LocalBlobStore(settings.buckets_dir)
     blobs.create_bucket("out-bucket")
-    service = LookoutVisionService(settings, sessions, blobs, None, LocalJobRunner(settings, sessions))
+    service = LookoutVisionService(
+        settings, sessions, blobs, None, LocalJobRunner(settings, sessions), LocalModelHost()
+    )
     service.create_project("p")
     service.create_dataset("p", "train")
     add_entries(sessions, "p", "train", ["normal"] * 20 + ["anomaly"] * 10)
@@ -115,7 +118,7 @@ def test_racing_identical_create_model_calls(database_url: str, tmp_path: Path) 
 
     def call() -> None:
         own = LookoutVisionService(
-            settings, open_database(settings, migrate=False), blobs, None, service.runner
+            settings, open_database(settings, migrate=False), blobs, None, service.runner, LocalModelHost()
         )
         barrier.wait()
         try:
@@ -140,7 +143,9 @@ def test_concurrent_create_model_calls_get_distinct_versions(database_url: str, 
     sessions = open_database(settings)
     blobs = LocalBlobStore(settings.buckets_dir)
     blobs.create_bucket("out-bucket")
-    service = LookoutVisionService(settings, sessions, blobs, None, LocalJobRunner(settings, sessions))
+    service = LookoutVisionService(
+        settings, sessions, blobs, None, LocalJobRunner(settings, sessions), LocalModelHost()
+    )
     service.create_project("p")
     service.create_dataset("p", "train")
     add_entries(sessions, "p", "train", ["normal"] * 20 + ["anomaly"] * 10)
@@ -149,7 +154,7 @@ def test_concurrent_create_model_calls_get_distinct_versions(database_url: str, 
 
     def call() -> None:
         own = LookoutVisionService(
-            settings, open_database(settings, migrate=False), blobs, None, service.runner
+            settings, open_database(settings, migrate=False), blobs, None, service.runner, LocalModelHost()
         )
         barrier.wait()
         versions.append(own.create_model("p", OUTPUT)["ModelMetadata"]["ModelVersion"])

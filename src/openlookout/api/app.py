@@ -22,14 +22,11 @@ from openlookout.api.context import AppContext
 from openlookout.api.lookoutvision import handle_lookoutvision
 from openlookout.api.rekognition import handle_rekognition
 from openlookout.api.s3 import handle_s3
-from openlookout.blobs.factory import create_blob_store
+from openlookout.composition import build_deps
 from openlookout.config import Settings
 from openlookout.jobs.runner import LocalJobRunner
-from openlookout.kms.keyring import Keyring
-from openlookout.private_paths import make_private_dir
 from openlookout.service.custom_labels.facade import CustomLabelsService
 from openlookout.service.lookoutvision import LookoutVisionService
-from openlookout.store.db import open_database
 
 log = logging.getLogger(__name__)
 
@@ -38,22 +35,17 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def build_context(settings: Settings) -> tuple[AppContext, LocalJobRunner]:
-    """Wire the configured implementations behind each seam."""
-    make_private_dir(settings.data_dir)
-    sessions = open_database(settings)
-    blobs = create_blob_store(settings)
-    keyring = Keyring(settings.keyring_path, settings.region, settings.account_id)
-    runner = LocalJobRunner(settings, sessions)
-    service = LookoutVisionService(settings, sessions, blobs, keyring, runner)
+    """The services on the backends of the composition root, and the runner to start."""
+    deps = build_deps(settings)
     authenticator = Authenticator(CredentialStore.load(settings), settings.region)
     ctx = AppContext(
         settings=settings,
         authenticator=authenticator,
-        blobs=blobs,
-        lookoutvision=service,
-        rekognition=CustomLabelsService(settings, sessions, blobs, runner),
+        blobs=deps.blobs,
+        lookoutvision=LookoutVisionService.from_deps(deps),
+        rekognition=CustomLabelsService.from_deps(deps),
     )
-    return ctx, runner
+    return ctx, deps.runner
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -6,26 +6,19 @@ worker thread → serialise. Every response carries a fresh ``x-amzn-RequestId``
 
 from __future__ import annotations
 
-import inspect
 import re
 import uuid
-from collections.abc import Callable
-from functools import cache
-from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openlookout.access import Caller
 from openlookout.api.auth import require_service
 from openlookout.api.bodies import BodyTooLargeError, body_limit, close_if_unread, drain, read_limited
-from openlookout.api.context import AppContext
+from openlookout.api.context import AppContext, call_service, request_context
 from openlookout.api.l4v_errors import error_response
 from openlookout.api.restjson import Router, SerializedResponse, parse_request, serialize_output
 from openlookout.api.shapes.lookoutvision import SERVICE, SERVICE_NAME
 from openlookout.api.validation import Violation, validate_input, violations_error
-from openlookout.regions import serving_region
 
 ROUTER = Router(SERVICE)
 CLIENT_TOKEN_HEADER = "x-amzn-client-token"
@@ -35,17 +28,6 @@ CLIENT_TOKEN_PATTERN = SERVICE.shape_for("ClientToken").metadata["pattern"]
 def snake_case(name: str) -> str:
     """``ProjectName`` → ``project_name``; ``DetectAnomalies`` → ``detect_anomalies``."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
-@cache
-def _takes_caller(method: Callable[..., Any]) -> bool:
-    return "caller" in inspect.signature(method).parameters
-
-
-def add_caller(method: Callable[..., Any], kwargs: dict[str, Any], caller: Caller) -> None:
-    """Operations that name S3 locations take ``caller``: they use them with its S3 permissions."""
-    if _takes_caller(getattr(method, "__func__", method)):
-        kwargs["caller"] = caller
 
 
 async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
@@ -64,18 +46,14 @@ async def handle_lookoutvision(request: Request, ctx: AppContext) -> Response:
         require_service(principal, SERVICE_NAME)
         operation, labels = ROUTER.match(method, raw_path)
         operation_name = operation.name
-        ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:{operation.name}")
+        context = request_context(ctx, principal, request_id)
+        context.caller.require(f"{SERVICE_NAME}:{operation.name}")
         params = parse_request(operation, labels, raw_query, headers, body)
-        if operation.name == "CreateModel" and params.get("Tags"):
-            # Tagging at creation needs the tagging permission too, as in AWS IAM.
-            ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:TagResource")
         validate_input(operation.input_shape, params)
         # DetectAnomalies' raw image arrives as body= and content_type= like any other member.
         kwargs = {snake_case(name): value for name, value in params.items()}
         method_impl = getattr(ctx.lookoutvision, snake_case(operation.name))
-        add_caller(method_impl, kwargs, ctx.authenticator.caller(principal))
-        with serving_region(principal.region):  # copied into the worker thread's context
-            result = await run_in_threadpool(method_impl, **kwargs)
+        result = await call_service(method_impl, kwargs, context)
         status = operation.http.get("responseCode", 200)
         serialized = serialize_output(operation.output_shape, result or {}, status)
     except Exception as exc:

@@ -12,19 +12,17 @@ import uuid
 from functools import cache
 
 from botocore.loaders import Loader
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from openlookout.api.auth import require_service
 from openlookout.api.bodies import BodyTooLargeError, body_limit, close_if_unread, drain, read_limited
 from openlookout.api.cl_errors import UnknownTargetError, error_body
-from openlookout.api.context import AppContext
+from openlookout.api.context import AppContext, call_service, request_context
 from openlookout.api.jsonrpc import CONTENT_TYPE, parse_body, serialize_body, split_target
-from openlookout.api.lookoutvision import add_caller, snake_case
+from openlookout.api.lookoutvision import snake_case
 from openlookout.api.shapes.rekognition import SERVICE, SERVICE_NAME, TARGET_PREFIX
 from openlookout.api.validation import validate_input
-from openlookout.regions import serving_region
 from openlookout.service.custom_labels.image_errors import ImageTooLargeError
 
 # Creating a resource with Tags needs the tagging permission too, as in AWS IAM.
@@ -91,22 +89,17 @@ async def handle_rekognition(request: Request, ctx: AppContext) -> Response:
         require_service(principal, SERVICE_NAME)
         operation_name = resolve_operation(headers.get("x-amz-target", ""))
         operation = SERVICE.operation_model(operation_name)
-        ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:{operation_name}")
+        context = request_context(ctx, principal, request_id)
+        context.caller.require(f"{SERVICE_NAME}:{operation_name}")
         params = parse_body(operation.input_shape, body)
         if operation_name in _TAGGING_CREATES and params.get("Tags"):
-            ctx.authenticator.authorize(principal, f"{SERVICE_NAME}:TagResource")
+            context.caller.require(f"{SERVICE_NAME}:TagResource")
         validate_input(operation.input_shape, params)
         kwargs = {snake_case(name): value for name, value in params.items()}
-        if operation_name == "CopyProjectVersion":
-            # A key of another account copies across accounts (needs a source project policy).
-            account = ctx.authenticator.credentials.account_of(principal.access_key_id)
-            kwargs["caller_account"] = account or ctx.settings.account_id
         if ctx.rekognition is None:
             raise UnknownTargetError("Rekognition Custom Labels is not enabled on this server.")
         method = getattr(ctx.rekognition, snake_case(operation_name))
-        add_caller(method, kwargs, ctx.authenticator.caller(principal))
-        with serving_region(principal.region):  # copied into the worker thread's context
-            result = await run_in_threadpool(method, **kwargs)
+        result = await call_service(method, kwargs, context)
         status, payload = 200, serialize_body(operation.output_shape, result or {})
     except Exception as exc:
         if isinstance(exc, BodyTooLargeError):

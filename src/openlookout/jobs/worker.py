@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from openlookout.config import Settings
 from openlookout.jobs.base import JobContext, JobFailed, JobHandler
 from openlookout.jobs.handlers import UnknownJobKind, get_handler
-from openlookout.store.db import open_database, write_session
+from openlookout.store.db import write_session
 from openlookout.store.tables import Job, utcnow
 
 SETTINGS_ENV = "OPENLOOKOUT_JOB_SETTINGS"
@@ -50,16 +50,11 @@ def generic_failure_message(job_id: int) -> str:
 
 
 def build_context(settings: Settings, sessions: sessionmaker[Session]) -> JobContext:
-    # Imported here: the blob and key backends are only needed once a job really runs.
-    from openlookout.blobs.factory import create_blob_store
-    from openlookout.kms.keyring import Keyring
+    # Imported here: the composition root imports the runner, which imports this module, and
+    # the blob and key backends are only needed once a job really runs.
+    from openlookout.composition import build_job_context
 
-    return JobContext(
-        settings=settings,
-        sessions=sessions,
-        blobs=create_blob_store(settings),
-        keyring=Keyring(settings.keyring_path, settings.region, settings.account_id),
-    )
+    return build_job_context(settings, sessions)
 
 
 def claim(sessions: sessionmaker[Session], job_id: int) -> Job | None:
@@ -93,7 +88,9 @@ def fail_through_handler(ctx: JobContext, handler: JobHandler, job: Job, message
 
 
 def run_job(settings: Settings, job_id: int) -> int:
-    sessions = open_database(settings, migrate=False)
+    from openlookout.composition import open_job_sessions
+
+    sessions = open_job_sessions(settings)
     job = claim(sessions, job_id)
     if job is None:
         log.info("job %s is not queued; nothing to do", job_id)

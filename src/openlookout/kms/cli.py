@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from openlookout.composition import build_keyring
 from openlookout.config import Settings
-from openlookout.kms.keyring import KeyInfo, Keyring
-
-
-def _keyring(settings: Settings) -> Keyring:
-    return Keyring(settings.keyring_path, settings.region, settings.account_id)
+from openlookout.kms.keyring import KeyInfo
 
 
 def keys_create(settings: Settings, description: str | None = None, alias: str | None = None) -> KeyInfo:
-    return _keyring(settings).create_key(description=description, alias=alias)
+    return build_keyring(settings).create_key(description=description, alias=alias)
 
 
 def keys_list(settings: Settings) -> list[KeyInfo]:
-    return _keyring(settings).list_keys()
+    return build_keyring(settings).list_keys()

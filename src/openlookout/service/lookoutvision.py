@@ -8,19 +8,22 @@ the shared dependencies into the per-concern modules.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from openlookout.access import SERVICE_CALLER, Caller, CallerBlobStore
+from openlookout.access import Caller, CallerBlobStore
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
-from openlookout.hosting.local import LocalModelHost
 from openlookout.jobs.runner import JobSubmitter
 from openlookout.service import datasets, hosting, models, packaging, projects
 from openlookout.service import tags as tag_service
 from openlookout.service.models import KeyResolver
+from openlookout.service.request_context import IN_PROCESS, RequestContext
+
+if TYPE_CHECKING:
+    from openlookout.composition import ServiceDeps
 
 Response = dict[str, Any]
 
@@ -33,15 +36,20 @@ class LookoutVisionService:
         blobs: BlobStore,
         keyring: KeyResolver,
         runner: JobSubmitter,
-        host: ModelHost | None = None,
+        host: ModelHost,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.blobs = blobs
         self.keyring = keyring
         self.runner = runner
-        # The embedded default host spawns nothing until a model is started.
-        self.hosting = hosting.ModelHosting(settings, sessions, blobs, host or LocalModelHost())
+        self.hosting = hosting.ModelHosting(settings, sessions, blobs, host)
+
+    @classmethod
+    def from_deps(cls, deps: ServiceDeps) -> LookoutVisionService:
+        """The service on the backends the composition root built."""
+        host = deps.hosts.lookoutvision
+        return cls(deps.settings, deps.sessions, deps.blobs, deps.keyring, deps.runner, host)
 
     def as_caller(self, caller: Caller) -> CallerBlobStore:
         """The blob store with ``caller``'s S3 permissions, for the S3 locations a request names."""
@@ -69,12 +77,12 @@ class LookoutVisionService:
         dataset_type: str,
         dataset_source: dict[str, Any] | None = None,
         client_token: str | None = None,
-        caller: Caller = SERVICE_CALLER,
+        context: RequestContext = IN_PROCESS,
     ) -> Response:
         return datasets.create_dataset(
             self.sessions,
             self.runner,
-            self.as_caller(caller),
+            self.as_caller(context.caller),
             project_name,
             dataset_type,
             dataset_source,
@@ -120,14 +128,14 @@ class LookoutVisionService:
         dataset_type: str,
         changes: bytes,
         client_token: str | None = None,
-        caller: Caller = SERVICE_CALLER,
+        context: RequestContext = IN_PROCESS,
     ) -> Response:
         return datasets.update_dataset_entries(
             self.sessions,
             self.settings,
             self.blobs,
             self.runner,
-            caller,
+            context.caller,
             project_name,
             dataset_type,
             changes,
@@ -144,12 +152,12 @@ class LookoutVisionService:
         client_token: str | None = None,
         kms_key_id: str | None = None,
         tags: list[dict[str, str]] | None = None,
-        caller: Caller = SERVICE_CALLER,
+        context: RequestContext = IN_PROCESS,
     ) -> Response:
         return models.create_model(
             self.sessions,
             self.settings,
-            self.as_caller(caller),
+            self.as_caller(context.caller),
             self.keyring,
             self.runner,
             project_name,
@@ -216,12 +224,12 @@ class LookoutVisionService:
         job_name: str | None = None,
         description: str | None = None,
         client_token: str | None = None,
-        caller: Caller = SERVICE_CALLER,
+        context: RequestContext = IN_PROCESS,
     ) -> Response:
         return packaging.start_model_packaging_job(
             self.sessions,
             self.settings,
-            self.as_caller(caller),
+            self.as_caller(context.caller),
             self.runner,
             project_name,
             model_version,

@@ -38,6 +38,8 @@ DELETING = "DELETING"
 TRAINING_MESSAGE = "The model is being trained."
 # Our ServiceQuotaExceeded code for concurrent trainings (documented in docs/behaviour.md).
 CONCURRENT_TRAININGS_QUOTA_CODE = "L-7C1D5E0A"
+# The action a caller needs to create a model with Tags, besides lookoutvision:CreateModel.
+TAG_AT_CREATION = "lookoutvision:TagResource"
 UNDELETABLE_STATES = frozenset({"TRAINING", "STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING"})
 _VERSION = re.compile(r"^[1-9][0-9]{0,9}$")
 
@@ -275,6 +277,9 @@ def create_model(
     kms_key_id: str | None = None,
     tags: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
+    if tags:
+        # Tagging at creation needs the tagging permission too, as in AWS IAM.
+        s3.caller.require(TAG_AT_CREATION)
     bucket, prefix = _output_location(output_config)
     # The evaluation files are written with the caller's S3 permissions; refuse before anything.
     s3.check("s3:PutObject", bucket, prefix)

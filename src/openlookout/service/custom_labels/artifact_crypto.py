@@ -33,10 +33,6 @@ def encryption_context(version_arn: str) -> dict[str, str]:
     return {CONTEXT_KEY: version_arn}
 
 
-def keyring_for(settings: Settings) -> Keyring:
-    return Keyring(settings.keyring_path, settings.region, settings.account_id)
-
-
 def seal(keyring: Keyring, kms_key_id: str | None, version_arn: str, data: bytes) -> bytes:
     """``data`` as stored for the version: an envelope when it has a key, else unchanged."""
     if not kms_key_id:
@@ -66,19 +62,17 @@ def upload_artifacts(ctx: JobContext, version_id: int, folder: Path, prefix: str
         if version is None:
             raise JobFailed("The project version no longer exists.")
         kms_key_id, arn = version.kms_key_id, version.arn
-    keyring = ctx.keyring if ctx.keyring is not None else keyring_for(ctx.settings)
     bucket = ctx.settings.internal_bucket
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         key = prefix + path.relative_to(folder).as_posix()
-        ctx.blobs.put(bucket, key, seal(keyring, kms_key_id, arn, path.read_bytes()))
+        ctx.blobs.put(bucket, key, seal(ctx.keyring, kms_key_id, arn, path.read_bytes()))
 
 
 def download_artifacts(
-    settings: Settings, blobs: BlobStore, prefix: str, folder: Path, version_arn: str
+    settings: Settings, keyring: Keyring, blobs: BlobStore, prefix: str, folder: Path, version_arn: str
 ) -> Path:
     """Replace ``folder`` with the plain model files under ``prefix`` (for hosting)."""
     shutil.rmtree(folder, ignore_errors=True)
-    keyring = keyring_for(settings)
     for key in keys_under(blobs, settings.internal_bucket, prefix):
         target = folder / key[len(prefix) :]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +82,7 @@ def download_artifacts(
 
 def download_version_artifacts(
     settings: Settings,
+    keyring: Keyring,
     sessions: sessionmaker[Session],
     blobs: BlobStore,
     version_id: int,
@@ -100,7 +95,7 @@ def download_version_artifacts(
         if version is None:
             raise LookupError(f"The project version {version_id} no longer exists.")
         arn = version.arn
-    return download_artifacts(settings, blobs, prefix, folder, arn)
+    return download_artifacts(settings, keyring, blobs, prefix, folder, arn)
 
 
 def keys_under(blobs: BlobStore, bucket: str, prefix: str) -> Iterator[str]:

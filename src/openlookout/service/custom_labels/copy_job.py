@@ -20,7 +20,6 @@ from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.kms.keyring import InvalidCiphertextError, Keyring, UnknownKeyError
 from openlookout.service.custom_labels.artifact_crypto import (
-    keyring_for,
     keys_under,
     model_prefix,
     seal,
@@ -106,8 +105,7 @@ class CopyCustomLabelsVersionHandler:
             return  # a re-run after the final commit
         # The copy's OutputConfig is written with the permissions CopyProjectVersion was called with.
         output = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
-        keyring = ctx.keyring if ctx.keyring is not None else keyring_for(ctx.settings)
-        _copy_model(ctx, keyring, plan)
+        _copy_model(ctx, ctx.keyring, plan)
         results = _copy_outputs(ctx.blobs, output, plan)
         with write_session(ctx.sessions) as session:
             version = session.get(CLProjectVersion, version_id)

@@ -6,19 +6,22 @@ snake_case top-level members (docs/architecture.md) and serialises the returned 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from openlookout.access import SERVICE_CALLER, Caller, CallerBlobStore
+from openlookout.access import Caller, CallerBlobStore
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
 from openlookout.jobs.runner import JobSubmitter
 from openlookout.kms.keyring import Keyring
 from openlookout.service.custom_labels import copy_version, datasets, policies, projects, tags, versions
-from openlookout.service.custom_labels.artifact_crypto import keyring_for
-from openlookout.service.custom_labels.hosting import CustomLabelsHosting, label_model_host
+from openlookout.service.custom_labels.hosting import CustomLabelsHosting
+from openlookout.service.request_context import IN_PROCESS, RequestContext
+
+if TYPE_CHECKING:
+    from openlookout.composition import ServiceDeps
 
 Response = dict[str, Any]
 
@@ -30,16 +33,22 @@ class CustomLabelsService:
         sessions: sessionmaker[Session],
         blobs: BlobStore,
         runner: JobSubmitter,
-        host: ModelHost | None = None,
-        keyring: Keyring | None = None,
+        host: ModelHost,
+        keyring: Keyring,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.blobs = blobs
         self.runner = runner
         # The same keyring file as Lookout for Vision's (KmsKeyId, spec B.9).
-        self.keyring = keyring if keyring is not None else keyring_for(settings)
-        self.hosting = CustomLabelsHosting(settings, sessions, blobs, host or label_model_host())
+        self.keyring = keyring
+        self.hosting = CustomLabelsHosting(settings, sessions, blobs, host, keyring)
+
+    @classmethod
+    def from_deps(cls, deps: ServiceDeps) -> CustomLabelsService:
+        """The service on the backends the composition root built."""
+        hosts, keyring = deps.hosts, deps.keyring
+        return cls(deps.settings, deps.sessions, deps.blobs, deps.runner, hosts.custom_labels, keyring)
 
     def as_caller(self, caller: Caller) -> CallerBlobStore:
         """The blob store with ``caller``'s S3 permissions, for the S3 locations a request names."""
@@ -76,11 +85,11 @@ class CustomLabelsService:
         dataset_type: str,
         dataset_source: dict[str, Any] | None = None,
         tags: dict[str, str] | None = None,
-        caller: Caller = SERVICE_CALLER,
+        context: RequestContext = IN_PROCESS,
     ) -> Response:
         return datasets.create_dataset(
             self.sessions,
-            self.as_caller(caller),
+            self.as_caller(context.caller),
             self.runner,
             project_arn,
             dataset_type,
@@ -121,10 +130,10 @@ class CustomLabelsService:
         return datasets.list_dataset_labels(self.sessions, dataset_arn, next_token, max_results)
 
     def update_dataset_entries(
-        self, dataset_arn: str, changes: dict[str, Any], caller: Caller = SERVICE_CALLER
+        self, dataset_arn: str, changes: dict[str, Any], context: RequestContext = IN_PROCESS
     ) -> Response:
         return datasets.update_dataset_entries(
-            self.sessions, self.settings, self.blobs, self.runner, dataset_arn, changes, caller
+            self.sessions, self.settings, self.blobs, self.runner, dataset_arn, changes, context.caller
         )
 
     def distribute_dataset_entries(self, datasets: list[dict[str, str]]) -> Response:
@@ -143,11 +152,11 @@ class CustomLabelsService:
         kms_key_id: str | None = None,
         version_description: str | None = None,
         feature_config: dict[str, Any] | None = None,
-        caller: Caller = SERVICE_CALLER,
+        context: RequestContext = IN_PROCESS,
     ) -> Response:
         return versions.create_project_version(
             self.sessions,
-            self.as_caller(caller),
+            self.as_caller(context.caller),
             self.keyring,
             self.runner,
             project_arn,
@@ -193,10 +202,10 @@ class CustomLabelsService:
         image: dict[str, Any],
         max_results: int | None = None,
         min_confidence: float | None = None,
-        caller: Caller = SERVICE_CALLER,
+        context: RequestContext = IN_PROCESS,
     ) -> Response:
         return self.hosting.detect_custom_labels(
-            project_version_arn, image, max_results, min_confidence, self.as_caller(caller)
+            project_version_arn, image, max_results, min_confidence, self.as_caller(context.caller)
         )
 
     def copy_project_version(
@@ -208,13 +217,12 @@ class CustomLabelsService:
         output_config: dict[str, Any],
         tags: dict[str, str] | None = None,
         kms_key_id: str | None = None,
-        caller_account: str | None = None,
-        caller: Caller = SERVICE_CALLER,
+        context: RequestContext = IN_PROCESS,
     ) -> Response:
-        """``caller_account``: the caller's account (from its access key), set by the HTTP layer."""
+        # A caller of another account copies across accounts (needs a source project policy).
         return copy_version.copy_project_version(
             self.sessions,
-            self.as_caller(caller),
+            self.as_caller(context.caller),
             self.runner,
             self.keyring,
             self.settings.account_id,
@@ -225,7 +233,7 @@ class CustomLabelsService:
             output_config,
             tags,
             kms_key_id,
-            caller_account,
+            context.account,
         )
 
     # -- project policies -------------------------------------------------------------------

@@ -19,7 +19,7 @@ from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.errors import ConflictError
 from openlookout.hosting.base import ModelHost, ModelInfo
-from openlookout.hosting.local import HostingPolicy, LocalModelHost
+from openlookout.kms.keyring import Keyring
 from openlookout.ml.custom_labels_models import read_custom_labels_thresholds
 from openlookout.ml.detection.types import DetectionPrediction
 from openlookout.service.custom_labels import detect_image
@@ -41,13 +41,9 @@ from openlookout.service.hosting_lifecycle import HostingLifecycle, HostingStatu
 from openlookout.store.custom_labels_tables import CLProjectVersion
 from openlookout.store.db import write_session
 
-# Loads image-label and object-detection models alike (by the model file in the folder).
+# The loader of the hosting units: image-label and object-detection models alike (by the
+# model file in the folder). The composition root builds the host with it.
 LABEL_LOADER = "openlookout.ml.custom_labels_models:load_custom_labels_model"
-
-
-def label_model_host() -> LocalModelHost:
-    """The embedded host, with units that load Custom Labels models of either kind."""
-    return LocalModelHost(HostingPolicy(loader=LABEL_LOADER))
 
 
 def select_labels(
@@ -82,9 +78,15 @@ class CustomLabelsHosting(HostingLifecycle):
     no_artifacts_message = "The project version has no trained model to host."
 
     def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], blobs: BlobStore, host: ModelHost
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        blobs: BlobStore,
+        host: ModelHost,
+        keyring: Keyring,
     ) -> None:
         super().__init__(settings, sessions, blobs, host)
+        self.keyring = keyring
         self._thresholds: dict[int, dict[str, float]] = {}
 
     # -- operations ------------------------------------------------------------------------
@@ -165,7 +167,7 @@ class CustomLabelsHosting(HostingLifecycle):
     def _download(self, row_id: int, prefix: str) -> Path:
         # Models trained with a KmsKeyId are stored encrypted (artifact_crypto.py).
         return download_version_artifacts(
-            self.settings, self.sessions, self.blobs, row_id, prefix, self._artifact_dir(row_id)
+            self.settings, self.keyring, self.sessions, self.blobs, row_id, prefix, self._artifact_dir(row_id)
         )
 
     def _loaded(self, row_id: int, folder: Path, info: ModelInfo) -> None:
