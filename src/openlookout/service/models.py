@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.access import CallerBlobStore
-from openlookout.blobs.base import BlobStore, NoSuchBucket
+from openlookout.blobs.base import BlobStore
+from openlookout.blobs.prefix import delete_prefix
 from openlookout.config import Settings
 from openlookout.errors import (
     ConflictError,
@@ -413,17 +414,3 @@ def delete_model(
                 delete_all_tags(session, arn)
                 session.delete(model)
     return outcome.response
-
-
-def delete_prefix(blobs: BlobStore, bucket: str, prefix: str) -> None:
-    if not prefix.endswith("/"):
-        prefix += "/"  # never match a sibling such as models/p/10 for models/p/1
-    try:
-        while True:
-            page = blobs.list(bucket, prefix=prefix, max_keys=1000)
-            for obj in page.objects:
-                blobs.delete(bucket, obj.key)
-            if not page.objects or not page.is_truncated:
-                return
-    except NoSuchBucket:
-        return

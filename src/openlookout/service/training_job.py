@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from openlookout.access import S3LocationDenied, caller_blobs
 from openlookout.blobs.base import BlobStore, BucketAlreadyExists
+from openlookout.blobs.prefix import delete_prefix
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.kms.keyring import UnknownKeyError
 from openlookout.manifests import (
@@ -125,7 +126,7 @@ class TrainModelHandler:
         class_names = segmentation_classes(plan.train, plan.test)
         internal = ctx.settings.internal_bucket
         _ensure_bucket(ctx.blobs, internal)
-        _delete_prefix(ctx.blobs, internal, plan.model_prefix)  # a re-run starts clean
+        delete_prefix(ctx.blobs, internal, plan.model_prefix)  # a re-run starts clean
         snapshot = Snapshot(ctx, plan)
         snapshot.copy(plan.train + plan.test)
         train = [snapshot.labeled_image(e, class_names) for e in plan.train]
@@ -425,13 +426,6 @@ def _ensure_bucket(blobs: BlobStore, bucket: str) -> None:
     if not blobs.bucket_exists(bucket):
         with contextlib.suppress(BucketAlreadyExists):  # another worker made it first
             blobs.create_bucket(bucket)
-
-
-def _delete_prefix(blobs: BlobStore, bucket: str, prefix: str) -> None:
-    # Always list from the start: a continuation token may skip keys once earlier ones are gone.
-    while objects := blobs.list(bucket, prefix=prefix).objects:
-        for obj in objects:
-            blobs.delete(bucket, obj.key)
 
 
 def _upload_folder(blobs: BlobStore, folder: Path, bucket: str, prefix: str) -> None:

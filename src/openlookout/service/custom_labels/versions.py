@@ -10,6 +10,7 @@ TestingData (``version_inputs.py``). Hosting is in ``hosting.py``; CopyProjectVe
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.access import CallerBlobStore
 from openlookout.blobs.base import BlobError, BlobStore
+from openlookout.blobs.prefix import delete_prefix
 from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.jobs.runner import JobSubmitter, queue_job
 from openlookout.service import pagination
@@ -230,19 +232,7 @@ def delete_project_version(
         tags.forget_tags(session, version.arn)
         session.delete(version)
     if prefix:
-        _delete_prefix(blobs, internal_bucket, prefix)
+        # The model's copy may be unreachable: nothing refers to it any more either way.
+        with contextlib.suppress(BlobError):
+            delete_prefix(blobs, internal_bucket, prefix)
     return {"Status": DELETING}
-
-
-def _delete_prefix(blobs: BlobStore, bucket: str, prefix: str) -> None:
-    try:
-        token: str | None = None
-        while True:
-            page = blobs.list(bucket, prefix=prefix, continuation=token)
-            for obj in page.objects:
-                blobs.delete(bucket, obj.key)
-            token = page.next_continuation
-            if not page.is_truncated or not token:
-                return
-    except BlobError:
-        return  # the model's copy is unreachable: nothing refers to it any more
