@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from openlookout.access import S3LocationDenied, caller_blobs
 from openlookout.blobs.base import BlobStore, BucketAlreadyExists
 from openlookout.blobs.prefix import delete_prefix
+from openlookout.hosting.results import LABELS_FILE
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.kms.keyring import UnknownKeyError
 from openlookout.manifests import (
@@ -58,8 +59,6 @@ log = logging.getLogger(__name__)
 SPLIT_TEST_FRACTION = 0.2
 SPLIT_SEED = 20201120
 TRAINED_MESSAGE = "Training completed successfully."
-# Written into the artefact folder: the segmentation classes and their colours, in class-index order.
-LABELS_FILE = "labels.json"
 
 # Minimum labeled images (spec A.5.2): (normal, anomaly, per anomaly label for segmentation).
 # CreateModel checks them synchronously (service/models.py); the job checks again because the
