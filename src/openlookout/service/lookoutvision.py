@@ -20,7 +20,7 @@ from openlookout.hosting.local import LocalModelHost
 from openlookout.jobs.runner import JobSubmitter
 from openlookout.service import datasets, hosting, models, packaging, projects
 from openlookout.service import tags as tag_service
-from openlookout.service.models import KeyResolver
+from openlookout.service.kms_keys import KeyResolver
 
 Response = dict[str, Any]
 

@@ -7,7 +7,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +27,7 @@ from openlookout.service import pagination
 from openlookout.service.arns import model_arn
 from openlookout.service.datasets import COMPLETE_STATES, find_dataset
 from openlookout.service.idempotency import run_once, scope_for
+from openlookout.service.kms_keys import KeyResolver, check_kms_key
 from openlookout.service.projects import get_project
 from openlookout.service.tags import delete_all_tags, put_tags, validate_tags
 from openlookout.store.db import write_session
@@ -41,12 +42,6 @@ TRAINING_MESSAGE = "The model is being trained."
 CONCURRENT_TRAININGS_QUOTA_CODE = "L-7C1D5E0A"
 UNDELETABLE_STATES = frozenset({"TRAINING", "STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING"})
 _VERSION = re.compile(r"^[1-9][0-9]{0,9}$")
-
-
-class KeyResolver(Protocol):
-    """What CreateModel needs from the keyring: None (or a LookupError) for an unknown key."""
-
-    def resolve(self, key_ref: str) -> Any: ...
 
 
 # -- lookups -------------------------------------------------------------------------------------
@@ -250,19 +245,6 @@ def _output_location(output_config: dict[str, Any]) -> tuple[str, str]:
     return bucket, prefix
 
 
-def _check_kms_key(keyring: KeyResolver, kms_key_id: str) -> None:
-    try:
-        found = keyring.resolve(kms_key_id)
-    except (LookupError, ValueError):
-        found = None
-    if found is None:
-        raise InvalidInputError(
-            f"The KMS key {kms_key_id!r} does not exist. Create it with `openlookout keys create` "
-            "and pass its key id, ARN or alias.",
-            field="KmsKeyId",
-        )
-
-
 def create_model(
     sessions: sessionmaker[Session],
     settings: Settings,
@@ -295,7 +277,7 @@ def create_model(
         project = get_project(session, project_name, for_update=True)
         check_training_data(session, project)
         if kms_key_id is not None:
-            _check_kms_key(keyring, kms_key_id)
+            check_kms_key(keyring, kms_key_id)
         if not s3.bucket_exists(bucket):
             raise InvalidInputError(
                 f"The output bucket {bucket!r} does not exist.", field="OutputConfig.S3Location.Bucket"

@@ -27,7 +27,6 @@ from openlookout.service.custom_labels import tags
 from openlookout.service.custom_labels.arns import version_arn
 from openlookout.service.custom_labels.datasets import BUSY_STATES, READY_STATES
 from openlookout.service.custom_labels.errors import duplicate_as
-from openlookout.service.custom_labels.kms_keys import KeyResolver, check_kms_key
 from openlookout.service.custom_labels.lookup import get_project, get_version
 from openlookout.service.custom_labels.version_inputs import check_legacy_inputs, input_results
 from openlookout.service.custom_labels.version_status import (
@@ -38,6 +37,7 @@ from openlookout.service.custom_labels.version_status import (
     TRAIN_JOB_KIND,
     TRAINING_IN_PROGRESS,
 )
+from openlookout.service.kms_keys import KeyResolver, check_kms_key
 from openlookout.store.custom_labels_tables import CLDataset, CLProjectVersion
 from openlookout.store.db import write_session
 from openlookout.store.tables import utcnow
