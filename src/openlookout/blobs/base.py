@@ -182,14 +182,3 @@ class BlobStore(Protocol):
         self, bucket: str, key: str, upload_id: str, parts: builtins.list[tuple[int, str]]
     ) -> ObjectInfo: ...
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None: ...
-
-
-def parse_s3_uri(uri: str) -> tuple[str, str]:
-    """``s3://bucket/key`` → (bucket, key); ValueError when malformed."""
-    if not uri.startswith("s3://"):
-        raise ValueError(f"{uri!r} is not an s3:// URI")
-    rest = uri[5:]
-    bucket, sep, key = rest.partition("/")
-    if not bucket or not sep or not key:
-        raise ValueError(f"{uri!r} must look like s3://bucket/key")
-    return bucket, key

@@ -8,12 +8,11 @@ the synchronous calls.
 from __future__ import annotations
 
 import contextlib
-import json
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.access import Caller, CallerBlobStore
@@ -25,6 +24,7 @@ from openlookout.service import pagination
 from openlookout.service.idempotency import run_once, scope_for
 from openlookout.service.projects import get_project
 from openlookout.store.tables import Dataset, DatasetEntry, Model, Project, utcnow
+from openlookout.store.text_match import contains_text
 
 DATASET_TYPES = ("train", "test")
 CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
@@ -326,7 +326,7 @@ def list_dataset_entries(
         if after_creation_date is not None:
             stmt = stmt.where(DatasetEntry.created_at > after_creation_date)
         if source_ref_contains is not None:
-            stmt = stmt.where(_contains(session, DatasetEntry.source_ref, source_ref_contains))
+            stmt = stmt.where(contains_text(session, DatasetEntry.source_ref, source_ref_contains))
         if after_id is not None:
             stmt = stmt.where(DatasetEntry.id > after_id)
         rows = session.execute(stmt.order_by(DatasetEntry.id).limit(limit + 1)).all()
@@ -334,18 +334,3 @@ def list_dataset_entries(
     if len(rows) > limit:
         result["NextToken"] = pagination.encode_token(rows[limit - 1][0], query)
     return result
-
-
-def _contains(session: Session, column: Any, needle: str) -> ColumnElement[bool]:
-    """Case-sensitive substring test (LIKE is case-insensitive on SQLite)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        return func.instr(column, needle) > 0
-    if dialect == "postgresql":
-        return func.strpos(column, needle) > 0
-    return column.contains(needle, autoescape=True)
-
-
-def anomaly_classes_of(entry: DatasetEntry) -> list[str]:
-    classes = json.loads(entry.anomaly_classes or "[]")
-    return [str(c) for c in classes]

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from openlookout.errors import InvalidInputError
 from openlookout.manifests.custom_labels import ValidatedLine
 from openlookout.service import pagination
 from openlookout.store.custom_labels_tables import CLDatasetEntry, CLEntryLabel
+from openlookout.store.text_match import contains_text
 
 # Rows per IN (...) list: well under every backend's bound-parameter limit.
 _CHUNK = 500
@@ -241,13 +242,3 @@ def _after_id(next_token: str | None, query: dict[str, Any]) -> int | None:
     if after is not None and not isinstance(after, int):
         raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
     return after
-
-
-def contains_text(session: Session, column: Any, needle: str) -> ColumnElement[bool]:
-    """Case-sensitive substring test (LIKE is case-insensitive on SQLite)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        return func.instr(column, needle) > 0
-    if dialect == "postgresql":
-        return func.strpos(column, needle) > 0
-    return column.contains(needle, autoescape=True)
