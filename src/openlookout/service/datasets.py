@@ -300,7 +300,6 @@ def list_dataset_entries(
     ):
         if value is not None and value.tzinfo is None:
             raise InvalidInputError(f"{name} must carry a time zone.", field=name)
-    limit = pagination.page_size(max_results)
     query = {
         "op": "ListDatasetEntries",
         "project": project_name,
@@ -311,9 +310,7 @@ def list_dataset_entries(
         "after": after_creation_date,
         "contains": source_ref_contains,
     }
-    after_id = pagination.decode_token(next_token, query)
-    if after_id is not None and not isinstance(after_id, int):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results))
     with sessions() as session:
         dataset = get_dataset(session, get_project(session, project_name), dataset_type)
         stmt = select(DatasetEntry.id, DatasetEntry.line).where(DatasetEntry.dataset_id == dataset.id)
@@ -327,10 +324,5 @@ def list_dataset_entries(
             stmt = stmt.where(DatasetEntry.created_at > after_creation_date)
         if source_ref_contains is not None:
             stmt = stmt.where(contains_text(session, DatasetEntry.source_ref, source_ref_contains))
-        if after_id is not None:
-            stmt = stmt.where(DatasetEntry.id > after_id)
-        rows = session.execute(stmt.order_by(DatasetEntry.id).limit(limit + 1)).all()
-    result: dict[str, Any] = {"DatasetEntries": [line for _, line in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1][0], query)
-    return result
+        rows = session.execute(page.select(stmt, DatasetEntry.id)).all()
+    return {"DatasetEntries": [line for _, line in page.rows(rows)], **page.next_token(rows, lambda r: r[0])}

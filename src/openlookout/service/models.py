@@ -335,21 +335,16 @@ def describe_model(sessions: sessionmaker[Session], project_name: str, model_ver
 def list_models(
     sessions: sessionmaker[Session], project_name: str, next_token: str | None, max_results: int | None
 ) -> dict[str, Any]:
-    limit = pagination.page_size(max_results)
     query = {"op": "ListModels", "project": project_name}
-    before = pagination.decode_token(next_token, query)
-    if before is not None and not isinstance(before, int):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
     with sessions() as session:
         project = get_project(session, project_name)
         stmt = select(Model).where(Model.project_id == project.id)
-        if before is not None:
-            stmt = stmt.where(Model.version < before)
-        rows = session.scalars(stmt.order_by(Model.version.desc()).limit(limit + 1)).all()
-    result: dict[str, Any] = {"Models": [model_metadata(m) for m in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1].version, query)
-    return result
+        rows = session.scalars(page.select(stmt, Model.version)).all()
+    return {
+        "Models": [model_metadata(m) for m in page.rows(rows)],
+        **page.next_token(rows, lambda m: m.version),
+    }
 
 
 def delete_model(

@@ -232,21 +232,16 @@ def list_model_packaging_jobs(
     sessions: sessionmaker[Session], project_name: str, next_token: str | None, max_results: int | None
 ) -> dict[str, Any]:
     """Newest first, paginated by the job's row id."""
-    limit = pagination.page_size(max_results)
     query = {"op": "ListModelPackagingJobs", "project": project_name}
-    before = pagination.decode_token(next_token, query)
-    if before is not None and not isinstance(before, int):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
     with sessions() as session:
         project = get_project(session, project_name)
         stmt = select(ModelPackagingJob).where(ModelPackagingJob.project_id == project.id)
-        if before is not None:
-            stmt = stmt.where(ModelPackagingJob.id < before)
-        rows = session.scalars(stmt.order_by(ModelPackagingJob.id.desc()).limit(limit + 1)).all()
-        result: dict[str, Any] = {"ModelPackagingJobs": [_metadata(j, project.name) for j in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1].id, query)
-    return result
+        rows = session.scalars(page.select(stmt, ModelPackagingJob.id)).all()
+        return {
+            "ModelPackagingJobs": [_metadata(j, project.name) for j in page.rows(rows)],
+            **page.next_token(rows, lambda j: j.id),
+        }
 
 
 # -- the job handler -------------------------------------------------------------------------------

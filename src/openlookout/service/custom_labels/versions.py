@@ -81,24 +81,19 @@ def describe_project_versions(
     max_results: int | None = None,
 ) -> dict[str, Any]:
     """Newest first (spec B.3), paged by creation order."""
-    limit = pagination.page_size(max_results)
     names = sorted(set(version_names)) if version_names else None
     query = {"op": "DescribeProjectVersions", "project": project_arn, "names": names}
-    before = pagination.decode_token(next_token, query)
-    if before is not None and not isinstance(before, int):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
     with sessions() as session:
         project = get_project(session, project_arn)
         stmt = select(CLProjectVersion).where(CLProjectVersion.project_id == project.id)
         if names is not None:
             stmt = stmt.where(CLProjectVersion.name.in_(names))
-        if before is not None:
-            stmt = stmt.where(CLProjectVersion.id < before)
-        rows = session.scalars(stmt.order_by(CLProjectVersion.id.desc()).limit(limit + 1)).all()
-        result: dict[str, Any] = {"ProjectVersionDescriptions": [describe(v) for v in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1].id, query)
-    return result
+        rows = session.scalars(page.select(stmt, CLProjectVersion.id)).all()
+        return {
+            "ProjectVersionDescriptions": [describe(v) for v in page.rows(rows)],
+            **page.next_token(rows, lambda v: v.id),
+        }
 
 
 # -- CreateProjectVersion ---------------------------------------------------------------------
