@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -30,6 +28,7 @@ from openlookout.service.idempotency import run_once, scope_for
 from openlookout.service.kms_keys import KeyResolver, check_kms_key
 from openlookout.service.projects import get_project
 from openlookout.service.tags import delete_all_tags, put_tags, validate_tags
+from openlookout.service.training_minimums import LabelCounts, Shortfall, shortfalls
 from openlookout.store.db import write_session
 from openlookout.store.tables import DatasetEntry, Model, Project, utcnow
 
@@ -134,49 +133,28 @@ def model_description(model: Model) -> dict[str, Any]:
 # -- training preconditions (spec A.5.2) ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Minimums:
-    normal: int
-    anomaly: int
-    per_label: int
-
-
-SINGLE_DATASET = Minimums(normal=20, anomaly=10, per_label=20)
-SEPARATE_TRAIN = Minimums(normal=10, anomaly=0, per_label=10)
-SEPARATE_TEST = Minimums(normal=10, anomaly=10, per_label=10)
-
-
-@dataclass
-class LabelCounts:
-    normal: int = 0
-    anomaly: int = 0
-    has_masks: bool = False
-    # Images whose mask shows exactly one anomaly label, per label.
-    single_label: Counter[str] | None = None
-
-
-def _count_labels(session: Session, dataset_id: int) -> LabelCounts:
-    counts = LabelCounts(single_label=Counter())
+def _count_labels(session: Session, dataset_id: int) -> tuple[LabelCounts, bool]:
+    """The dataset's labeled images, and whether any of them has a mask."""
+    counts, has_masks = LabelCounts(), False
     rows = session.execute(
         select(DatasetEntry.label, DatasetEntry.mask_ref, DatasetEntry.anomaly_classes).where(
             DatasetEntry.dataset_id == dataset_id, DatasetEntry.label.is_not(None)
         )
     )
-    assert counts.single_label is not None
     for label, mask_ref, classes_json in rows:
-        if label == "normal":
-            counts.normal += 1
-        elif label == "anomaly":
-            counts.anomaly += 1
-        if mask_ref is not None:
-            counts.has_masks = True
-        classes = json.loads(classes_json or "[]")
-        if label == "anomaly" and len(classes) == 1:
-            counts.single_label[str(classes[0])] += 1
-    return counts
+        assert label is not None  # selected above
+        counts.add(label, json.loads(classes_json or "[]"))
+        has_masks = has_masks or mask_ref is not None
+    return counts, has_masks
 
 
-def _shortfalls(name: str, counts: LabelCounts, needed: Minimums, labels: set[str]) -> list[str]:
+def _problems(shortfall: Shortfall) -> list[str]:
+    name, counts, needed = f"{shortfall.dataset} dataset", shortfall.counts, shortfall.needed
+    if shortfall.label is not None:
+        return [
+            f"the {name} has {shortfall.found} images showing only the anomaly label {shortfall.label!r} "
+            f"and needs at least {needed.per_label}"
+        ]
     problems = []
     if counts.normal < needed.normal:
         problems.append(f"the {name} has {counts.normal} normal images and needs at least {needed.normal}")
@@ -184,14 +162,6 @@ def _shortfalls(name: str, counts: LabelCounts, needed: Minimums, labels: set[st
         problems.append(
             f"the {name} has {counts.anomaly} anomalous images and needs at least {needed.anomaly}"
         )
-    assert counts.single_label is not None
-    for label in sorted(labels):
-        found = counts.single_label[label]
-        if found < needed.per_label:
-            problems.append(
-                f"the {name} has {found} images showing only the anomaly label {label!r} "
-                f"and needs at least {needed.per_label}"
-            )
     return problems
 
 
@@ -212,17 +182,15 @@ def check_training_data(session: Session, project: Project) -> None:
                 resource_type="DATASET",
                 resource_id=dataset.dataset_type,
             )
-    train_counts = _count_labels(session, train.id)
-    if test is None:
-        labels = set(train_counts.single_label or ()) if train_counts.has_masks else set()
-        problems = _shortfalls("train dataset", train_counts, SINGLE_DATASET, labels)
-    else:
-        test_counts = _count_labels(session, test.id)
-        labels = set()
-        if train_counts.has_masks:  # the model type follows the train dataset
-            labels = set(train_counts.single_label or ()) | set(test_counts.single_label or ())
-        problems = _shortfalls("train dataset", train_counts, SEPARATE_TRAIN, labels)
-        problems += _shortfalls("test dataset", test_counts, SEPARATE_TEST, labels)
+    train_counts, has_masks = _count_labels(session, train.id)
+    test_counts = _count_labels(session, test.id)[0] if test is not None else None
+    # The model type follows the train dataset; the labels to count are those shown alone.
+    labels: set[str] = set()
+    if has_masks:
+        labels = set(train_counts.single_label) | set(test_counts.single_label if test_counts else ())
+    problems = [
+        p for shortfall in shortfalls(train_counts, test_counts, labels) for p in _problems(shortfall)
+    ]
     if problems:
         raise InvalidInputError(
             "Not enough labeled images to train a model: " + "; ".join(problems) + ".", field="ProjectName"

@@ -12,10 +12,9 @@ import json
 import logging
 import random
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -49,7 +48,7 @@ from openlookout.service.evaluation_files import (
     require_output_bucket,
     write_evaluation_files,
 )
-from openlookout.service.models import SEPARATE_TEST, SEPARATE_TRAIN, SINGLE_DATASET
+from openlookout.service.training_minimums import LabelCounts, Shortfall, shortfalls
 from openlookout.store.db import write_session
 from openlookout.store.tables import Dataset, DatasetEntry, Job, Model, Project, utcnow
 
@@ -59,13 +58,6 @@ log = logging.getLogger(__name__)
 SPLIT_TEST_FRACTION = 0.2
 SPLIT_SEED = 20201120
 TRAINED_MESSAGE = "Training completed successfully."
-
-# Minimum labeled images (spec A.5.2): (normal, anomaly, per anomaly label for segmentation).
-# CreateModel checks them synchronously (service/models.py); the job checks again because the
-# datasets may have been updated since. One source for the numbers.
-MINIMUMS_SINGLE_DATASET = astuple(SINGLE_DATASET)
-MINIMUMS_SEPARATE_TRAIN = astuple(SEPARATE_TRAIN)
-MINIMUMS_SEPARATE_TEST = astuple(SEPARATE_TEST)
 
 
 @dataclass(frozen=True)
@@ -298,33 +290,35 @@ def write_labels_file(model_dir: Path, classes: Sequence[ClassColour]) -> None:
 
 
 def check_minimums(plan: TrainingPlan) -> None:
-    class_names = segmentation_classes(plan.train, plan.test)
+    """The minimums CreateModel checked (training_minimums.py), again: the datasets may have changed."""
     if plan.separate_test:
-        _check_counts("training", plan.train, MINIMUMS_SEPARATE_TRAIN, class_names)
-        _check_counts("test", plan.test, MINIMUMS_SEPARATE_TEST, class_names)
+        train, test = _label_counts(plan.train), _label_counts(plan.test)
     else:
-        _check_counts("training", plan.train + plan.test, MINIMUMS_SINGLE_DATASET, class_names)
+        train, test = _label_counts(plan.train + plan.test), None
+    found = shortfalls(train, test, segmentation_classes(plan.train, plan.test))
+    if found:
+        raise JobFailed(_shortfall_message(found[0]))
 
 
-def _check_counts(
-    name: str, entries: Sequence[TrainingEntry], minimums: tuple[int, int, int], class_names: Sequence[str]
-) -> None:
-    normal = sum(1 for e in entries if not e.is_anomaly)
-    anomaly = len(entries) - normal
-    need_normal, need_anomaly, need_per_label = minimums
-    if normal < need_normal or anomaly < need_anomaly:
-        raise JobFailed(
-            f"The {name} dataset needs at least {need_normal} normal and {need_anomaly} anomalous "
-            f"labeled images; it has {normal} normal and {anomaly} anomalous."
+def _label_counts(entries: Sequence[TrainingEntry]) -> LabelCounts:
+    counts = LabelCounts()
+    for entry in entries:
+        counts.add(entry.label, entry.anomaly_classes)
+    return counts
+
+
+def _shortfall_message(shortfall: Shortfall) -> str:
+    name = "training" if shortfall.dataset == "train" else shortfall.dataset
+    counts, needed = shortfall.counts, shortfall.needed
+    if shortfall.label is not None:
+        return (
+            f"The {name} dataset needs at least {needed.per_label} images whose mask shows only the "
+            f"anomaly label '{shortfall.label}'; it has {shortfall.found}."
         )
-    # Only images showing a single anomaly type count towards a label's minimum.
-    single_type = Counter(e.anomaly_classes[0] for e in entries if len(e.anomaly_classes) == 1)
-    for label in class_names:
-        if single_type[label] < need_per_label:
-            raise JobFailed(
-                f"The {name} dataset needs at least {need_per_label} images whose mask shows only the "
-                f"anomaly label '{label}'; it has {single_type[label]}."
-            )
+    return (
+        f"The {name} dataset needs at least {needed.normal} normal and {needed.anomaly} anomalous "
+        f"labeled images; it has {counts.normal} normal and {counts.anomaly} anomalous."
+    )
 
 
 class Snapshot:
