@@ -23,17 +23,26 @@ from openlookout.jobs.runner import JobSubmitter, queue_job
 from openlookout.service import pagination
 from openlookout.service.idempotency import run_once, scope_for
 from openlookout.service.projects import get_project
+from openlookout.service.statuses import DatasetStatus, ModelStatus
 from openlookout.store.tables import Dataset, DatasetEntry, Model, Project, utcnow
 from openlookout.store.text_match import contains_text
 
 DATASET_TYPES = ("train", "test")
-CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
-CREATE_COMPLETE = "CREATE_COMPLETE"
-UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
 # States in which a dataset's entries are settled: it can be updated or trained on.
-COMPLETE_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_FAILED_ROLLBACK_COMPLETE"})
+COMPLETE_STATES = frozenset(
+    {
+        DatasetStatus.CREATE_COMPLETE,
+        DatasetStatus.UPDATE_COMPLETE,
+        DatasetStatus.UPDATE_FAILED_ROLLBACK_COMPLETE,
+    }
+)
 IN_PROGRESS_STATES = frozenset(
-    {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_FAILED_ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS"}
+    {
+        DatasetStatus.CREATE_IN_PROGRESS,
+        DatasetStatus.UPDATE_IN_PROGRESS,
+        DatasetStatus.UPDATE_FAILED_ROLLBACK_IN_PROGRESS,
+        DatasetStatus.DELETE_IN_PROGRESS,
+    }
 )
 MAX_CHANGES_BYTES = 10_485_760
 LABELS = ("normal", "anomaly")
@@ -103,9 +112,12 @@ def create_dataset(
         now = utcnow()
         dataset = Dataset(project_id=project.id, dataset_type=dataset_type, created_at=now, updated_at=now)
         if s3_object is None:
-            dataset.status, dataset.status_message = CREATE_COMPLETE, "The dataset was created successfully."
+            dataset.status, dataset.status_message = (
+                DatasetStatus.CREATE_COMPLETE,
+                "The dataset was created successfully.",
+            )
         else:
-            dataset.status, dataset.status_message = CREATE_IN_PROGRESS, "Creating the dataset."
+            dataset.status, dataset.status_message = DatasetStatus.CREATE_IN_PROGRESS, "Creating the dataset."
         session.add(dataset)
         session.flush()
         if s3_object is not None:
@@ -190,7 +202,7 @@ def delete_dataset(
                 resource_id=dataset_type,
             )
         training = session.scalars(
-            select(Model.version).where(Model.project_id == project.id, Model.status == "TRAINING")
+            select(Model.version).where(Model.project_id == project.id, Model.status == ModelStatus.TRAINING)
         ).first()
         if training is not None:
             raise ConflictError(
@@ -246,7 +258,7 @@ def update_dataset_entries(
                 resource_id=dataset_type,
             )
         # Same transaction as the job row: DescribeDataset right after this call shows the update.
-        dataset.status, dataset.status_message = UPDATE_IN_PROGRESS, "Updating the dataset."
+        dataset.status, dataset.status_message = DatasetStatus.UPDATE_IN_PROGRESS, "Updating the dataset."
         dataset.updated_at = utcnow()
         # The changes are the service's own blob; the images they name are read as the caller.
         payload = {
@@ -257,7 +269,7 @@ def update_dataset_entries(
         }
         job = queue_job(session, "update_dataset", payload, project_id=project.id, dataset_id=dataset.id)
         queued.append(job.id)
-        return {"Status": UPDATE_IN_PROGRESS}
+        return {"Status": DatasetStatus.UPDATE_IN_PROGRESS}
 
     try:
         outcome = run_once(sessions, scope, update)

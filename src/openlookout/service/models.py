@@ -27,6 +27,7 @@ from openlookout.service.datasets import COMPLETE_STATES, find_dataset
 from openlookout.service.idempotency import run_once, scope_for
 from openlookout.service.kms_keys import KeyResolver, check_kms_key
 from openlookout.service.projects import get_project
+from openlookout.service.statuses import ModelStatus
 from openlookout.service.tags import delete_all_tags, put_tags, validate_tags
 from openlookout.service.training_minimums import LabelCounts, Shortfall, shortfalls
 from openlookout.store.db import write_session
@@ -34,12 +35,12 @@ from openlookout.store.tables import DatasetEntry, Model, Project, utcnow
 
 log = logging.getLogger(__name__)
 
-TRAINING = "TRAINING"
-DELETING = "DELETING"
 TRAINING_MESSAGE = "The model is being trained."
 # Our ServiceQuotaExceeded code for concurrent trainings (documented in docs/behaviour.md).
 CONCURRENT_TRAININGS_QUOTA_CODE = "L-7C1D5E0A"
-UNDELETABLE_STATES = frozenset({"TRAINING", "STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING"})
+UNDELETABLE_STATES = frozenset(
+    {ModelStatus.TRAINING, ModelStatus.STARTING_HOSTING, ModelStatus.HOSTED, ModelStatus.STOPPING_HOSTING}
+)
 _VERSION = re.compile(r"^[1-9][0-9]{0,9}$")
 
 
@@ -250,7 +251,9 @@ def create_model(
             raise InvalidInputError(
                 f"The output bucket {bucket!r} does not exist.", field="OutputConfig.S3Location.Bucket"
             )
-        training = session.scalar(select(func.count()).select_from(Model).where(Model.status == TRAINING))
+        training = session.scalar(
+            select(func.count()).select_from(Model).where(Model.status == ModelStatus.TRAINING)
+        )
         if (training or 0) >= settings.max_concurrent_trainings:
             raise QuotaExceededError(
                 f"{training} models are already training; at most {settings.max_concurrent_trainings} "
@@ -266,7 +269,7 @@ def create_model(
             project_id=project.id,
             version=version,
             arn=model_arn(project.region, settings.account_id, project.name, version),
-            status=TRAINING,
+            status=ModelStatus.TRAINING,
             status_message=TRAINING_MESSAGE,
             description=description,
             created_at=now,
@@ -339,7 +342,7 @@ def delete_model(
                 resource_id=model_version,
             )
         model.status, model.status_message, model.updated_at = (
-            DELETING,
+            ModelStatus.DELETING,
             "The model is being deleted.",
             utcnow(),
         )

@@ -48,6 +48,7 @@ from openlookout.service.evaluation_files import (
     require_output_bucket,
     write_evaluation_files,
 )
+from openlookout.service.statuses import ModelStatus
 from openlookout.service.training_minimums import LabelCounts, Shortfall, shortfalls
 from openlookout.store.db import write_session
 from openlookout.store.tables import Dataset, DatasetEntry, Job, Model, Project, utcnow
@@ -155,7 +156,7 @@ class TrainModelHandler:
             model = session.get(Model, model_id)
             if model is None:
                 return  # deleted meanwhile; nothing left to mark
-            model.status = "TRAINED"
+            model.status = ModelStatus.TRAINED
             model.status_message = TRAINED_MESSAGE
             model.f1_score = float(result.metrics["F1Score"])  # type: ignore[arg-type]
             model.precision = float(result.metrics["Precision"])  # type: ignore[arg-type]
@@ -172,7 +173,7 @@ class TrainModelHandler:
         with write_session(ctx.sessions) as session:
             model = session.get(Model, model_id)
             if model is not None:
-                model.status = "TRAINING_FAILED"
+                model.status = ModelStatus.TRAINING_FAILED
                 model.status_message = message
                 model.updated_at = utcnow()
 
