@@ -8,6 +8,7 @@ temp file, fsync, rename).
 from __future__ import annotations
 
 import builtins
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -182,3 +183,11 @@ class BlobStore(Protocol):
         self, bucket: str, key: str, upload_id: str, parts: builtins.list[tuple[int, str]]
     ) -> ObjectInfo: ...
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None: ...
+
+
+def ensure_bucket(blobs: BlobStore, bucket: str) -> None:
+    """Create ``bucket`` unless it exists; another process creating it first is no error."""
+    if not blobs.bucket_exists(bucket):
+        # Another worker or replica may make it between our check and our create.
+        with contextlib.suppress(BucketAlreadyExists):
+            blobs.create_bucket(bucket)

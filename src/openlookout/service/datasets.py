@@ -7,7 +7,6 @@ the synchronous calls.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.access import Caller, CallerBlobStore
-from openlookout.blobs.base import BlobStore, BucketAlreadyExists
+from openlookout.blobs.base import BlobStore, ensure_bucket
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
 from openlookout.jobs.runner import JobSubmitter, queue_job
@@ -281,12 +280,6 @@ def update_dataset_entries(
     for job_id in queued if not outcome.replayed else ():
         runner.submit(job_id)
     return outcome.response
-
-
-def ensure_bucket(blobs: BlobStore, bucket: str) -> None:
-    if not blobs.bucket_exists(bucket):
-        with contextlib.suppress(BucketAlreadyExists):  # created concurrently
-            blobs.create_bucket(bucket)
 
 
 def list_dataset_entries(

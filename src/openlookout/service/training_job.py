@@ -7,7 +7,6 @@ the model is trained on exactly what was snapshotted even if the source changes.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import random
@@ -25,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openlookout.access import S3LocationDenied, caller_blobs
-from openlookout.blobs.base import BlobStore, BucketAlreadyExists
+from openlookout.blobs.base import BlobStore, ensure_bucket
 from openlookout.blobs.prefix import delete_prefix
 from openlookout.hosting.results import LABELS_FILE
 from openlookout.jobs.base import JobContext, JobFailed
@@ -117,7 +116,7 @@ class TrainModelHandler:
         require_output_bucket(output, plan.output_bucket)  # fail before, not after, a long training
         class_names = segmentation_classes(plan.train, plan.test)
         internal = ctx.settings.internal_bucket
-        _ensure_bucket(ctx.blobs, internal)
+        ensure_bucket(ctx.blobs, internal)
         delete_prefix(ctx.blobs, internal, plan.model_prefix)  # a re-run starts clean
         snapshot = Snapshot(ctx, plan)
         snapshot.copy(plan.train + plan.test)
@@ -414,12 +413,6 @@ class Snapshot:
                 raise JobFailed(f"The KMS key {self._kms_key_id} does not exist.") from None
         self._blobs.put(self._bucket, key, stored)
         return data
-
-
-def _ensure_bucket(blobs: BlobStore, bucket: str) -> None:
-    if not blobs.bucket_exists(bucket):
-        with contextlib.suppress(BucketAlreadyExists):  # another worker made it first
-            blobs.create_bucket(bucket)
 
 
 def _upload_folder(blobs: BlobStore, folder: Path, bucket: str, prefix: str) -> None:
