@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import zlib
+from dataclasses import dataclass
 
 import pytest
 from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum
@@ -19,7 +20,23 @@ from openlookout.api.s3_checksums import (
     crc64nvme,
     verify_checksums,
 )
-from openlookout.api.s3_chunked import AwsChunkedDecoder, ChunkedEncodingError, decode_aws_chunked
+from openlookout.api.s3_chunked import AwsChunkedDecoder, ChunkedEncodingError
+
+
+@dataclass(frozen=True)
+class DecodedBody:
+    payload: bytes
+    trailers: dict[str, str]  # lower-case names
+    chunk_signatures: list[str]  # one per chunk, final empty chunk included, when signed
+    chunk_hashes: list[str]  # hex SHA-256 of each chunk's data, in the same order
+
+
+def decode_aws_chunked(body: bytes) -> DecodedBody:
+    """A whole body at once (the server feeds the decoder as the body arrives)."""
+    decoder = AwsChunkedDecoder()
+    payload = b"".join(decoder.feed(body))
+    trailers = decoder.finish()
+    return DecodedBody(payload, trailers, decoder.chunk_signatures, decoder.chunk_hashes)
 
 
 def check(headers: dict[str, str], *pieces: bytes) -> None:

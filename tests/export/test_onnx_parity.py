@@ -9,13 +9,19 @@ import numpy as np
 import pytest
 
 from openlookout.export.hosted import load_hosted_model
-from openlookout.export.onnx_export import ONNX_FILE, export_model_dir
+from openlookout.export.onnx_export import ONNX_FILE, export_graph
 from openlookout.export.onnx_model import OnnxAnomalyModel, load_onnx_model
 from openlookout.ml.anomaly import AnomalyModel, load_anomaly_model
+from openlookout.ml.artifacts import load_artifacts
 
 from .conftest import load_rgb
 
 pytestmark = pytest.mark.slow
+
+
+def export_model_dir(model_dir: Path, out_path: Path | None = None) -> Path:
+    """Export the model saved in ``model_dir`` (default target: ``model_dir/model.onnx``)."""
+    return export_graph(load_artifacts(model_dir), out_path or model_dir / ONNX_FILE)
 
 
 @pytest.fixture(scope="module")

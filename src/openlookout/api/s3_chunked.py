@@ -12,7 +12,6 @@ pieces, so an upload is never held whole in memory; only a chunk header line
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from hashlib import sha256
 
 _MAX_LINE = 4096  # a chunk header: hex size + ";chunk-signature=" + 64 hex, with room to spare
@@ -21,14 +20,6 @@ _MAX_TRAILERS = 16384
 
 class ChunkedEncodingError(Exception):
     """The body is not valid aws-chunked framing (S3: IncompleteBody / InvalidRequest)."""
-
-
-@dataclass(frozen=True)
-class DecodedBody:
-    payload: bytes
-    trailers: dict[str, str]  # lower-case names
-    chunk_signatures: list[str]  # one per chunk, final empty chunk included, when signed
-    chunk_hashes: list[str]  # hex SHA-256 of each chunk's data, in the same order
 
 
 class AwsChunkedDecoder:
@@ -95,13 +86,6 @@ class AwsChunkedDecoder:
         if self.chunk_signatures and len(self.chunk_signatures) != len(self.chunk_hashes):
             raise ChunkedEncodingError("Some chunks carry a chunk-signature and others do not.")
         return trailers
-
-
-def decode_aws_chunked(body: bytes) -> DecodedBody:
-    decoder = AwsChunkedDecoder()
-    payload = b"".join(decoder.feed(body))
-    trailers = decoder.finish()
-    return DecodedBody(payload, trailers, decoder.chunk_signatures, decoder.chunk_hashes)
 
 
 def _parse_trailers(rest: bytes) -> dict[str, str]:

@@ -8,6 +8,7 @@ temp file, fsync, rename).
 from __future__ import annotations
 
 import builtins
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -184,12 +185,9 @@ class BlobStore(Protocol):
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None: ...
 
 
-def parse_s3_uri(uri: str) -> tuple[str, str]:
-    """``s3://bucket/key`` → (bucket, key); ValueError when malformed."""
-    if not uri.startswith("s3://"):
-        raise ValueError(f"{uri!r} is not an s3:// URI")
-    rest = uri[5:]
-    bucket, sep, key = rest.partition("/")
-    if not bucket or not sep or not key:
-        raise ValueError(f"{uri!r} must look like s3://bucket/key")
-    return bucket, key
+def ensure_bucket(blobs: BlobStore, bucket: str) -> None:
+    """Create ``bucket`` unless it exists; another process creating it first is no error."""
+    if not blobs.bucket_exists(bucket):
+        # Another worker or replica may make it between our check and our create.
+        with contextlib.suppress(BucketAlreadyExists):
+            blobs.create_bucket(bucket)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 
-from openlookout.blobs.base import BlobStore, BucketAlreadyExists
+from openlookout.blobs.base import BlobStore, ensure_bucket
 from openlookout.blobs.local import LocalBlobStore
 from openlookout.blobs.s3 import S3BlobStore
 from openlookout.config import Settings
@@ -28,8 +27,5 @@ def create_blob_store(settings: Settings) -> BlobStore:
         )
     else:
         raise ValueError(f"Unknown blob backend {settings.blob_backend!r}; expected 'local' or 's3'.")
-    if not store.bucket_exists(settings.internal_bucket):
-        # Another replica may create it between our check and our create.
-        with contextlib.suppress(BucketAlreadyExists):
-            store.create_bucket(settings.internal_bucket)
+    ensure_bucket(store, settings.internal_bucket)
     return store

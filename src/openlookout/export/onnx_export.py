@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from openlookout.export.graph import DISTANCES_NAME, FEATURES_NAME, INPUT_NAME, PatchDistanceGraph
-from openlookout.ml.artifacts import ModelArtifacts, load_artifacts
+from openlookout.ml.artifacts import ModelArtifacts
 
 ONNX_FILE = "model.onnx"
 # Opset 17 runs on every onnxruntime release of the last few years, which edge devices lag behind on.
@@ -47,8 +47,3 @@ def export_graph(artifacts: ModelArtifacts, out_path: Path) -> Path:
         )
     partial.replace(out_path)  # a reader never sees a half-written file
     return out_path
-
-
-def export_model_dir(model_dir: Path, out_path: Path | None = None) -> Path:
-    """Export the model saved in ``model_dir`` (default target: ``model_dir/model.onnx``)."""
-    return export_graph(load_artifacts(Path(model_dir)), out_path or Path(model_dir) / ONNX_FILE)

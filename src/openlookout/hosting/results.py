@@ -14,6 +14,8 @@ from PIL import Image
 
 from openlookout.ml.api import ImagePrediction
 
+# In the artefact folder (the training job writes it): the segmentation classes and their
+# colours, in class-index order.
 LABELS_FILE = "labels.json"
 BACKGROUND_NAME = "background"
 BACKGROUND_COLOR = "#FFFFFF"  # the colour the API reports for background; the mask paints it black

@@ -8,6 +8,7 @@ and crash recovery. Handlers (``jobs/handlers.py`` registry, implemented in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -17,6 +18,15 @@ if TYPE_CHECKING:
     from openlookout.config import Settings
     from openlookout.kms.keyring import Keyring
     from openlookout.store.tables import Job
+
+
+class JobStatus(StrEnum):
+    """A job row's status: QUEUED -> RUNNING -> SUCCEEDED | FAILED (RUNNING -> QUEUED on a retry)."""
+
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
 
 
 class JobFailed(Exception):

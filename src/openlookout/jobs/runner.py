@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.config import Settings
-from openlookout.jobs.base import JobContext
+from openlookout.jobs.base import JobContext, JobStatus
 from openlookout.jobs.handlers import UnknownJobKind, get_handler
 from openlookout.jobs.worker import (
     SETTINGS_ENV,
@@ -69,7 +69,7 @@ def queue_job(
     job = Job(
         kind=kind,
         payload=json.dumps(payload),
-        status="QUEUED",
+        status=JobStatus.QUEUED,
         attempts=0,
         created_at=now,
         updated_at=now,
@@ -135,7 +135,9 @@ class LocalJobRunner:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.sessions() as session:
-                busy = session.scalars(select(Job.id).where(Job.status.in_(("QUEUED", "RUNNING")))).first()
+                busy = session.scalars(
+                    select(Job.id).where(Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
+                ).first()
             if busy is None and not self._children:
                 return True
             time.sleep(0.1)
@@ -146,7 +148,7 @@ class LocalJobRunner:
     def recover(self) -> None:
         """Settle every RUNNING job left by a previous server process."""
         with self.sessions() as session:
-            running = session.scalars(select(Job).where(Job.status == "RUNNING")).all()
+            running = session.scalars(select(Job).where(Job.status == JobStatus.RUNNING)).all()
         for job in running:
             if job.id in self._children:
                 continue
@@ -161,11 +163,11 @@ class LocalJobRunner:
         """Re-queue an interrupted job, or fail it through its handler when out of attempts."""
         with write_session(self.sessions) as session:
             job = session.get(Job, job_id)
-            if job is None or job.status not in ("QUEUED", "RUNNING"):
+            if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
                 return  # it finished after all
-            if job.status == "RUNNING" and job.worker_pid != expected_pid:
+            if job.status == JobStatus.RUNNING and job.worker_pid != expected_pid:
                 return  # someone else runs it now
-            if job.status == "QUEUED":
+            if job.status == JobStatus.QUEUED:
                 # The worker died before claiming it: that still counts as an attempt.
                 job.attempts += 1
             job.updated_at = utcnow()
@@ -173,7 +175,7 @@ class LocalJobRunner:
                 log.warning(
                     "job %s (%s): interrupted, re-queued (attempt %s)", job.id, job.kind, job.attempts
                 )
-                job.status, job.worker_pid = "QUEUED", None
+                job.status, job.worker_pid = JobStatus.QUEUED, None
                 self._wake.set()
                 return
             message = message_template.format(attempts=job.attempts, **fmt)
@@ -186,7 +188,7 @@ class LocalJobRunner:
             ctx = self._job_context()
         except (UnknownJobKind, ImportError) as exc:
             log.error("job %s: cannot reach its handler (%s); marking it FAILED only", job.id, exc)
-            finish(self.sessions, job.id, "FAILED", message)
+            finish(self.sessions, job.id, JobStatus.FAILED, message)
             return
         fail_through_handler(ctx, handler, job, message)
 
@@ -198,9 +200,9 @@ class LocalJobRunner:
     def _requeue_after_stop(self, job_id: int, pid: int) -> None:
         with write_session(self.sessions) as session:
             job = session.get(Job, job_id)
-            if job is None or job.status != "RUNNING" or job.worker_pid != pid:
+            if job is None or job.status != JobStatus.RUNNING or job.worker_pid != pid:
                 return
-            job.status, job.worker_pid = "QUEUED", None
+            job.status, job.worker_pid = JobStatus.QUEUED, None
             job.attempts = max(0, job.attempts - 1)
             job.updated_at = utcnow()
 
@@ -231,7 +233,7 @@ class LocalJobRunner:
         if free <= 0:
             return
         with self.sessions() as session:
-            stmt = select(Job.id).where(Job.status == "QUEUED").order_by(Job.id)
+            stmt = select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.id)
             if self._children:
                 stmt = stmt.where(Job.id.not_in(list(self._children)))
             job_ids = session.scalars(stmt.limit(free)).all()

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.config import Settings
-from openlookout.jobs.base import JobContext, JobFailed, JobHandler
+from openlookout.jobs.base import JobContext, JobFailed, JobHandler, JobStatus
 from openlookout.jobs.handlers import UnknownJobKind, get_handler
 from openlookout.store.db import write_session
 from openlookout.store.tables import Job, utcnow
@@ -61,15 +61,15 @@ def claim(sessions: sessionmaker[Session], job_id: int) -> Job | None:
     """QUEUED → RUNNING for this process; None when the job is not (or no longer) queued."""
     with write_session(sessions) as session:
         job = session.get(Job, job_id)
-        if job is None or job.status != "QUEUED":
+        if job is None or job.status != JobStatus.QUEUED:
             return None
         now = utcnow()
-        job.status, job.worker_pid, job.attempts = "RUNNING", os.getpid(), job.attempts + 1
+        job.status, job.worker_pid, job.attempts = JobStatus.RUNNING, os.getpid(), job.attempts + 1
         job.started_at = job.updated_at = now
         return job
 
 
-def finish(sessions: sessionmaker[Session], job_id: int, status: str, error: str | None = None) -> None:
+def finish(sessions: sessionmaker[Session], job_id: int, status: JobStatus, error: str | None = None) -> None:
     with write_session(sessions) as session:
         job = session.get(Job, job_id)
         if job is None:
@@ -84,7 +84,7 @@ def fail_through_handler(ctx: JobContext, handler: JobHandler, job: Job, message
         handler.fail(ctx, job, message)
     except Exception:
         log.exception("job %s: handler.fail raised; the job is marked FAILED anyway", job.id)
-    finish(ctx.sessions, job.id, "FAILED", message)
+    finish(ctx.sessions, job.id, JobStatus.FAILED, message)
 
 
 def run_job(settings: Settings, job_id: int) -> int:
@@ -99,7 +99,7 @@ def run_job(settings: Settings, job_id: int) -> int:
         handler = get_handler(job.kind)
     except UnknownJobKind as exc:
         log.error("job %s: %s", job_id, exc)
-        finish(sessions, job_id, "FAILED", str(exc))
+        finish(sessions, job_id, JobStatus.FAILED, str(exc))
         return 1
     ctx = build_context(settings, sessions)
     try:
@@ -112,7 +112,7 @@ def run_job(settings: Settings, job_id: int) -> int:
         log.exception("job %s (%s) crashed", job_id, job.kind)
         fail_through_handler(ctx, handler, job, generic_failure_message(job_id))
         return 1
-    finish(sessions, job_id, "SUCCEEDED")
+    finish(sessions, job_id, JobStatus.SUCCEEDED)
     log.info("job %s (%s) succeeded", job_id, job.kind)
     return 0
 

@@ -43,6 +43,7 @@ from openlookout.manifests.validate import (
     check_single_bucket,
     check_unique_sources,
 )
+from openlookout.service.statuses import DatasetStatus
 from openlookout.store.db import write_session
 from openlookout.store.tables import Dataset, DatasetEntry, Job, utcnow
 
@@ -103,7 +104,7 @@ class ImportDatasetHandler:
             # A re-run after a crash starts from scratch: drop whatever a previous run left.
             session.execute(delete(DatasetEntry).where(DatasetEntry.dataset_id == dataset_id))
             session.add_all(DatasetEntry(dataset_id=dataset_id, **c.entry_values(now)) for c in checked)
-            _set_status(dataset, "CREATE_COMPLETE", CREATE_COMPLETE_MESSAGE, now)
+            _set_status(dataset, DatasetStatus.CREATE_COMPLETE, CREATE_COMPLETE_MESSAGE, now)
 
     def fail(self, ctx: JobContext, job: Job, message: str) -> None:
         dataset_id = int(json.loads(job.payload)["dataset_id"])
@@ -112,7 +113,7 @@ class ImportDatasetHandler:
             if dataset is None:
                 return
             session.execute(delete(DatasetEntry).where(DatasetEntry.dataset_id == dataset_id))
-            _set_status(dataset, "CREATE_FAILED", message, utcnow())
+            _set_status(dataset, DatasetStatus.CREATE_FAILED, message, utcnow())
 
 
 class UpdateDatasetHandler:
@@ -158,14 +159,14 @@ class UpdateDatasetHandler:
                     # Replace the whole line: annotations absent from the new line go away.
                     for column, value in values.items():
                         setattr(entry, column, value)
-            _set_status(dataset, "UPDATE_COMPLETE", UPDATE_COMPLETE_MESSAGE, now)
+            _set_status(dataset, DatasetStatus.UPDATE_COMPLETE, UPDATE_COMPLETE_MESSAGE, now)
 
     def fail(self, ctx: JobContext, job: Job, message: str) -> None:
         dataset_id = int(json.loads(job.payload)["dataset_id"])
         with write_session(ctx.sessions) as session:
             dataset = session.get(Dataset, dataset_id)
             if dataset is not None:
-                _set_status(dataset, "UPDATE_FAILED_ROLLBACK_COMPLETE", message, utcnow())
+                _set_status(dataset, DatasetStatus.UPDATE_FAILED_ROLLBACK_COMPLETE, message, utcnow())
 
 
 def _parse_stream(blobs: BlobStore, bucket: str, key: str, dataset_type: str) -> list[ManifestLine]:

@@ -7,33 +7,41 @@ the synchronous calls.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.access import Caller, CallerBlobStore
-from openlookout.blobs.base import BlobStore, BucketAlreadyExists
+from openlookout.blobs.base import BlobStore, ensure_bucket
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
 from openlookout.jobs.runner import JobSubmitter, queue_job
 from openlookout.service import pagination
 from openlookout.service.idempotency import run_once, scope_for
 from openlookout.service.projects import get_project
+from openlookout.service.statuses import DatasetStatus, ModelStatus
 from openlookout.store.tables import Dataset, DatasetEntry, Model, Project, utcnow
+from openlookout.store.text_match import contains_text
 
 DATASET_TYPES = ("train", "test")
-CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
-CREATE_COMPLETE = "CREATE_COMPLETE"
-UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
 # States in which a dataset's entries are settled: it can be updated or trained on.
-COMPLETE_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_FAILED_ROLLBACK_COMPLETE"})
+COMPLETE_STATES = frozenset(
+    {
+        DatasetStatus.CREATE_COMPLETE,
+        DatasetStatus.UPDATE_COMPLETE,
+        DatasetStatus.UPDATE_FAILED_ROLLBACK_COMPLETE,
+    }
+)
 IN_PROGRESS_STATES = frozenset(
-    {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_FAILED_ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS"}
+    {
+        DatasetStatus.CREATE_IN_PROGRESS,
+        DatasetStatus.UPDATE_IN_PROGRESS,
+        DatasetStatus.UPDATE_FAILED_ROLLBACK_IN_PROGRESS,
+        DatasetStatus.DELETE_IN_PROGRESS,
+    }
 )
 MAX_CHANGES_BYTES = 10_485_760
 LABELS = ("normal", "anomaly")
@@ -103,9 +111,12 @@ def create_dataset(
         now = utcnow()
         dataset = Dataset(project_id=project.id, dataset_type=dataset_type, created_at=now, updated_at=now)
         if s3_object is None:
-            dataset.status, dataset.status_message = CREATE_COMPLETE, "The dataset was created successfully."
+            dataset.status, dataset.status_message = (
+                DatasetStatus.CREATE_COMPLETE,
+                "The dataset was created successfully.",
+            )
         else:
-            dataset.status, dataset.status_message = CREATE_IN_PROGRESS, "Creating the dataset."
+            dataset.status, dataset.status_message = DatasetStatus.CREATE_IN_PROGRESS, "Creating the dataset."
         session.add(dataset)
         session.flush()
         if s3_object is not None:
@@ -190,7 +201,7 @@ def delete_dataset(
                 resource_id=dataset_type,
             )
         training = session.scalars(
-            select(Model.version).where(Model.project_id == project.id, Model.status == "TRAINING")
+            select(Model.version).where(Model.project_id == project.id, Model.status == ModelStatus.TRAINING)
         ).first()
         if training is not None:
             raise ConflictError(
@@ -246,7 +257,7 @@ def update_dataset_entries(
                 resource_id=dataset_type,
             )
         # Same transaction as the job row: DescribeDataset right after this call shows the update.
-        dataset.status, dataset.status_message = UPDATE_IN_PROGRESS, "Updating the dataset."
+        dataset.status, dataset.status_message = DatasetStatus.UPDATE_IN_PROGRESS, "Updating the dataset."
         dataset.updated_at = utcnow()
         # The changes are the service's own blob; the images they name are read as the caller.
         payload = {
@@ -257,7 +268,7 @@ def update_dataset_entries(
         }
         job = queue_job(session, "update_dataset", payload, project_id=project.id, dataset_id=dataset.id)
         queued.append(job.id)
-        return {"Status": UPDATE_IN_PROGRESS}
+        return {"Status": DatasetStatus.UPDATE_IN_PROGRESS}
 
     try:
         outcome = run_once(sessions, scope, update)
@@ -269,12 +280,6 @@ def update_dataset_entries(
     for job_id in queued if not outcome.replayed else ():
         runner.submit(job_id)
     return outcome.response
-
-
-def ensure_bucket(blobs: BlobStore, bucket: str) -> None:
-    if not blobs.bucket_exists(bucket):
-        with contextlib.suppress(BucketAlreadyExists):  # created concurrently
-            blobs.create_bucket(bucket)
 
 
 def list_dataset_entries(
@@ -300,7 +305,6 @@ def list_dataset_entries(
     ):
         if value is not None and value.tzinfo is None:
             raise InvalidInputError(f"{name} must carry a time zone.", field=name)
-    limit = pagination.page_size(max_results)
     query = {
         "op": "ListDatasetEntries",
         "project": project_name,
@@ -311,9 +315,7 @@ def list_dataset_entries(
         "after": after_creation_date,
         "contains": source_ref_contains,
     }
-    after_id = pagination.decode_token(next_token, query)
-    if after_id is not None and not isinstance(after_id, int):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results))
     with sessions() as session:
         dataset = get_dataset(session, get_project(session, project_name), dataset_type)
         stmt = select(DatasetEntry.id, DatasetEntry.line).where(DatasetEntry.dataset_id == dataset.id)
@@ -326,26 +328,6 @@ def list_dataset_entries(
         if after_creation_date is not None:
             stmt = stmt.where(DatasetEntry.created_at > after_creation_date)
         if source_ref_contains is not None:
-            stmt = stmt.where(_contains(session, DatasetEntry.source_ref, source_ref_contains))
-        if after_id is not None:
-            stmt = stmt.where(DatasetEntry.id > after_id)
-        rows = session.execute(stmt.order_by(DatasetEntry.id).limit(limit + 1)).all()
-    result: dict[str, Any] = {"DatasetEntries": [line for _, line in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1][0], query)
-    return result
-
-
-def _contains(session: Session, column: Any, needle: str) -> ColumnElement[bool]:
-    """Case-sensitive substring test (LIKE is case-insensitive on SQLite)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        return func.instr(column, needle) > 0
-    if dialect == "postgresql":
-        return func.strpos(column, needle) > 0
-    return column.contains(needle, autoescape=True)
-
-
-def anomaly_classes_of(entry: DatasetEntry) -> list[str]:
-    classes = json.loads(entry.anomaly_classes or "[]")
-    return [str(c) for c in classes]
+            stmt = stmt.where(contains_text(session, DatasetEntry.source_ref, source_ref_contains))
+        rows = session.execute(page.select(stmt, DatasetEntry.id)).all()
+    return {"DatasetEntries": [line for _, line in page.rows(rows)], **page.next_token(rows, lambda r: r[0])}

@@ -28,25 +28,22 @@ from openlookout.service.hosting_lifecycle import HostingLifecycle, HostingStatu
 from openlookout.service.idempotency import run_once, scope_for
 from openlookout.service.models import get_model
 from openlookout.service.projects import get_project
+from openlookout.service.statuses import ModelStatus
 from openlookout.store.tables import Model
 
-TRAINED = "TRAINED"
-STARTING = "STARTING_HOSTING"
-HOSTED = "HOSTED"
-HOSTING_FAILED = "HOSTING_FAILED"
-STOPPING = "STOPPING_HOSTING"
-STARTABLE = frozenset({TRAINED, HOSTING_FAILED})
+STARTABLE = frozenset({ModelStatus.TRAINED, ModelStatus.HOSTING_FAILED})
 STATUSES = HostingStatuses(
-    starting=STARTING,
-    running=HOSTED,
-    failed=HOSTING_FAILED,
-    stopping=STOPPING,
-    stopped=TRAINED,
+    starting=ModelStatus.STARTING_HOSTING,
+    running=ModelStatus.HOSTED,
+    failed=ModelStatus.HOSTING_FAILED,
+    stopping=ModelStatus.STOPPING_HOSTING,
+    stopped=ModelStatus.TRAINED,
     messages={
-        STARTING: "The model is starting.",
-        HOSTED: "The model is running.",
-        STOPPING: "The model is stopping.",
-        TRAINED: "Training completed successfully.",  # as after training: stopping undoes starting
+        ModelStatus.STARTING_HOSTING: "The model is starting.",
+        ModelStatus.HOSTED: "The model is running.",
+        ModelStatus.STOPPING_HOSTING: "The model is stopping.",
+        # As after training: stopping undoes starting.
+        ModelStatus.TRAINED: "Training completed successfully.",
     },
 )
 
@@ -110,7 +107,7 @@ class ModelHosting(HostingLifecycle):
                     resource_id=str(model.version),
                 )
             launch.append(self.begin_start(model, min_inference_units, max_inference_units))
-            return {"Status": STARTING}
+            return {"Status": ModelStatus.STARTING_HOSTING}
 
         outcome = run_once(self.sessions, scope, mark_starting)
         if not outcome.replayed:
@@ -126,10 +123,10 @@ class ModelHosting(HostingLifecycle):
 
         def mark_stopping(session: Session) -> dict[str, Any]:
             model = get_model(session, get_project(session, project_name), model_version)
-            if model.status != HOSTED:
+            if model.status != ModelStatus.HOSTED:
                 raise _not_hosted(model, project_name)
             launch.append(self.begin_stop(model))
-            return {"Status": STOPPING}
+            return {"Status": ModelStatus.STOPPING_HOSTING}
 
         outcome = run_once(self.sessions, scope, mark_stopping)
         if not outcome.replayed:
@@ -141,7 +138,7 @@ class ModelHosting(HostingLifecycle):
     ) -> dict[str, Any]:
         model = _resolve_model(self.sessions, project_name, model_version)
         check_content_type(content_type)  # needs no model: answer it before "not hosted"
-        if model.status != HOSTED or model.id not in self._image_sizes:
+        if model.status != ModelStatus.HOSTED or model.id not in self._image_sizes:
             raise _not_hosted(model, project_name)
         # Checked from the header here; the inference unit decodes the pixels.
         image = read_request_image(body, content_type, self._image_sizes[model.id])

@@ -19,7 +19,7 @@ from openlookout.hosting.base import ModelHost
 from openlookout.jobs.runner import JobSubmitter
 from openlookout.service import datasets, hosting, models, packaging, projects
 from openlookout.service import tags as tag_service
-from openlookout.service.models import KeyResolver
+from openlookout.service.kms_keys import KeyResolver
 from openlookout.service.request_context import IN_PROCESS, RequestContext
 
 if TYPE_CHECKING:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import Counter
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.access import CallerBlobStore
-from openlookout.blobs.base import BlobStore, NoSuchBucket
+from openlookout.blobs.base import BlobStore
+from openlookout.blobs.prefix import delete_prefix
 from openlookout.config import Settings
 from openlookout.errors import (
     ConflictError,
@@ -26,28 +25,25 @@ from openlookout.service import pagination
 from openlookout.service.arns import model_arn
 from openlookout.service.datasets import COMPLETE_STATES, find_dataset
 from openlookout.service.idempotency import run_once, scope_for
+from openlookout.service.kms_keys import KeyResolver, check_kms_key
 from openlookout.service.projects import get_project
+from openlookout.service.statuses import ModelStatus
 from openlookout.service.tags import delete_all_tags, put_tags, validate_tags
+from openlookout.service.training_minimums import LabelCounts, Shortfall, shortfalls
 from openlookout.store.db import write_session
 from openlookout.store.tables import DatasetEntry, Model, Project, utcnow
 
 log = logging.getLogger(__name__)
 
-TRAINING = "TRAINING"
-DELETING = "DELETING"
 TRAINING_MESSAGE = "The model is being trained."
 # Our ServiceQuotaExceeded code for concurrent trainings (documented in docs/behaviour.md).
 CONCURRENT_TRAININGS_QUOTA_CODE = "L-7C1D5E0A"
 # The action a caller needs to create a model with Tags, besides lookoutvision:CreateModel.
 TAG_AT_CREATION = "lookoutvision:TagResource"
-UNDELETABLE_STATES = frozenset({"TRAINING", "STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING"})
+UNDELETABLE_STATES = frozenset(
+    {ModelStatus.TRAINING, ModelStatus.STARTING_HOSTING, ModelStatus.HOSTED, ModelStatus.STOPPING_HOSTING}
+)
 _VERSION = re.compile(r"^[1-9][0-9]{0,9}$")
-
-
-class KeyResolver(Protocol):
-    """What CreateModel needs from the keyring: None (or a LookupError) for an unknown key."""
-
-    def resolve(self, key_ref: str) -> Any: ...
 
 
 # -- lookups -------------------------------------------------------------------------------------
@@ -140,49 +136,28 @@ def model_description(model: Model) -> dict[str, Any]:
 # -- training preconditions (spec A.5.2) ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Minimums:
-    normal: int
-    anomaly: int
-    per_label: int
-
-
-SINGLE_DATASET = Minimums(normal=20, anomaly=10, per_label=20)
-SEPARATE_TRAIN = Minimums(normal=10, anomaly=0, per_label=10)
-SEPARATE_TEST = Minimums(normal=10, anomaly=10, per_label=10)
-
-
-@dataclass
-class LabelCounts:
-    normal: int = 0
-    anomaly: int = 0
-    has_masks: bool = False
-    # Images whose mask shows exactly one anomaly label, per label.
-    single_label: Counter[str] | None = None
-
-
-def _count_labels(session: Session, dataset_id: int) -> LabelCounts:
-    counts = LabelCounts(single_label=Counter())
+def _count_labels(session: Session, dataset_id: int) -> tuple[LabelCounts, bool]:
+    """The dataset's labeled images, and whether any of them has a mask."""
+    counts, has_masks = LabelCounts(), False
     rows = session.execute(
         select(DatasetEntry.label, DatasetEntry.mask_ref, DatasetEntry.anomaly_classes).where(
             DatasetEntry.dataset_id == dataset_id, DatasetEntry.label.is_not(None)
         )
     )
-    assert counts.single_label is not None
     for label, mask_ref, classes_json in rows:
-        if label == "normal":
-            counts.normal += 1
-        elif label == "anomaly":
-            counts.anomaly += 1
-        if mask_ref is not None:
-            counts.has_masks = True
-        classes = json.loads(classes_json or "[]")
-        if label == "anomaly" and len(classes) == 1:
-            counts.single_label[str(classes[0])] += 1
-    return counts
+        assert label is not None  # selected above
+        counts.add(label, json.loads(classes_json or "[]"))
+        has_masks = has_masks or mask_ref is not None
+    return counts, has_masks
 
 
-def _shortfalls(name: str, counts: LabelCounts, needed: Minimums, labels: set[str]) -> list[str]:
+def _problems(shortfall: Shortfall) -> list[str]:
+    name, counts, needed = f"{shortfall.dataset} dataset", shortfall.counts, shortfall.needed
+    if shortfall.label is not None:
+        return [
+            f"the {name} has {shortfall.found} images showing only the anomaly label {shortfall.label!r} "
+            f"and needs at least {needed.per_label}"
+        ]
     problems = []
     if counts.normal < needed.normal:
         problems.append(f"the {name} has {counts.normal} normal images and needs at least {needed.normal}")
@@ -190,14 +165,6 @@ def _shortfalls(name: str, counts: LabelCounts, needed: Minimums, labels: set[st
         problems.append(
             f"the {name} has {counts.anomaly} anomalous images and needs at least {needed.anomaly}"
         )
-    assert counts.single_label is not None
-    for label in sorted(labels):
-        found = counts.single_label[label]
-        if found < needed.per_label:
-            problems.append(
-                f"the {name} has {found} images showing only the anomaly label {label!r} "
-                f"and needs at least {needed.per_label}"
-            )
     return problems
 
 
@@ -218,17 +185,15 @@ def check_training_data(session: Session, project: Project) -> None:
                 resource_type="DATASET",
                 resource_id=dataset.dataset_type,
             )
-    train_counts = _count_labels(session, train.id)
-    if test is None:
-        labels = set(train_counts.single_label or ()) if train_counts.has_masks else set()
-        problems = _shortfalls("train dataset", train_counts, SINGLE_DATASET, labels)
-    else:
-        test_counts = _count_labels(session, test.id)
-        labels = set()
-        if train_counts.has_masks:  # the model type follows the train dataset
-            labels = set(train_counts.single_label or ()) | set(test_counts.single_label or ())
-        problems = _shortfalls("train dataset", train_counts, SEPARATE_TRAIN, labels)
-        problems += _shortfalls("test dataset", test_counts, SEPARATE_TEST, labels)
+    train_counts, has_masks = _count_labels(session, train.id)
+    test_counts = _count_labels(session, test.id)[0] if test is not None else None
+    # The model type follows the train dataset; the labels to count are those shown alone.
+    labels: set[str] = set()
+    if has_masks:
+        labels = set(train_counts.single_label) | set(test_counts.single_label if test_counts else ())
+    problems = [
+        p for shortfall in shortfalls(train_counts, test_counts, labels) for p in _problems(shortfall)
+    ]
     if problems:
         raise InvalidInputError(
             "Not enough labeled images to train a model: " + "; ".join(problems) + ".", field="ProjectName"
@@ -249,19 +214,6 @@ def _output_location(output_config: dict[str, Any]) -> tuple[str, str]:
             "OutputConfig must be {S3Location: {Bucket, Prefix?}}.", field="OutputConfig"
         ) from None
     return bucket, prefix
-
-
-def _check_kms_key(keyring: KeyResolver, kms_key_id: str) -> None:
-    try:
-        found = keyring.resolve(kms_key_id)
-    except (LookupError, ValueError):
-        found = None
-    if found is None:
-        raise InvalidInputError(
-            f"The KMS key {kms_key_id!r} does not exist. Create it with `openlookout keys create` "
-            "and pass its key id, ARN or alias.",
-            field="KmsKeyId",
-        )
 
 
 def create_model(
@@ -299,12 +251,14 @@ def create_model(
         project = get_project(session, project_name, for_update=True)
         check_training_data(session, project)
         if kms_key_id is not None:
-            _check_kms_key(keyring, kms_key_id)
+            check_kms_key(keyring, kms_key_id)
         if not s3.bucket_exists(bucket):
             raise InvalidInputError(
                 f"The output bucket {bucket!r} does not exist.", field="OutputConfig.S3Location.Bucket"
             )
-        training = session.scalar(select(func.count()).select_from(Model).where(Model.status == TRAINING))
+        training = session.scalar(
+            select(func.count()).select_from(Model).where(Model.status == ModelStatus.TRAINING)
+        )
         if (training or 0) >= settings.max_concurrent_trainings:
             raise QuotaExceededError(
                 f"{training} models are already training; at most {settings.max_concurrent_trainings} "
@@ -320,7 +274,7 @@ def create_model(
             project_id=project.id,
             version=version,
             arn=model_arn(project.region, settings.account_id, project.name, version),
-            status=TRAINING,
+            status=ModelStatus.TRAINING,
             status_message=TRAINING_MESSAGE,
             description=description,
             created_at=now,
@@ -357,21 +311,16 @@ def describe_model(sessions: sessionmaker[Session], project_name: str, model_ver
 def list_models(
     sessions: sessionmaker[Session], project_name: str, next_token: str | None, max_results: int | None
 ) -> dict[str, Any]:
-    limit = pagination.page_size(max_results)
     query = {"op": "ListModels", "project": project_name}
-    before = pagination.decode_token(next_token, query)
-    if before is not None and not isinstance(before, int):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
     with sessions() as session:
         project = get_project(session, project_name)
         stmt = select(Model).where(Model.project_id == project.id)
-        if before is not None:
-            stmt = stmt.where(Model.version < before)
-        rows = session.scalars(stmt.order_by(Model.version.desc()).limit(limit + 1)).all()
-    result: dict[str, Any] = {"Models": [model_metadata(m) for m in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1].version, query)
-    return result
+        rows = session.scalars(page.select(stmt, Model.version)).all()
+    return {
+        "Models": [model_metadata(m) for m in page.rows(rows)],
+        **page.next_token(rows, lambda m: m.version),
+    }
 
 
 def delete_model(
@@ -398,7 +347,7 @@ def delete_model(
                 resource_id=model_version,
             )
         model.status, model.status_message, model.updated_at = (
-            DELETING,
+            ModelStatus.DELETING,
             "The model is being deleted.",
             utcnow(),
         )
@@ -418,17 +367,3 @@ def delete_model(
                 delete_all_tags(session, arn)
                 session.delete(model)
     return outcome.response
-
-
-def delete_prefix(blobs: BlobStore, bucket: str, prefix: str) -> None:
-    if not prefix.endswith("/"):
-        prefix += "/"  # never match a sibling such as models/p/10 for models/p/1
-    try:
-        while True:
-            page = blobs.list(bucket, prefix=prefix, max_keys=1000)
-            for obj in page.objects:
-                blobs.delete(bucket, obj.key)
-            if not page.objects or not page.is_truncated:
-                return
-    except NoSuchBucket:
-        return

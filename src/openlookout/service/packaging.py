@@ -34,6 +34,7 @@ from openlookout.service import pagination
 from openlookout.service.idempotency import run_once, scope_for
 from openlookout.service.models import get_model
 from openlookout.service.projects import get_project
+from openlookout.service.statuses import ModelStatus, PackagingJobStatus
 from openlookout.service.tags import validate_tags
 from openlookout.store.db import write_session
 from openlookout.store.tables import Job, Model, ModelPackagingJob, Project, utcnow
@@ -43,12 +44,11 @@ log = logging.getLogger(__name__)
 JOB_KIND = "package_model"
 RESOURCE_TYPE = "MODEL_PACKAGE_JOB"
 PACKAGING_METHOD = "Greengrass"
-PACKAGEABLE = frozenset({"TRAINED", "HOSTED"})
-CREATED, RUNNING, SUCCEEDED, FAILED = "CREATED", "RUNNING", "SUCCEEDED", "FAILED"
+PACKAGEABLE = frozenset({ModelStatus.TRAINED, ModelStatus.HOSTED})
 MESSAGES = {
-    CREATED: "The model packaging job was created.",
-    RUNNING: "The model packaging job is running.",
-    SUCCEEDED: "The model packaging job completed successfully.",
+    PackagingJobStatus.CREATED: "The model packaging job was created.",
+    PackagingJobStatus.RUNNING: "The model packaging job is running.",
+    PackagingJobStatus.SUCCEEDED: "The model packaging job completed successfully.",
 }
 
 
@@ -80,7 +80,7 @@ def _metadata(job: ModelPackagingJob, project_name: str) -> dict[str, Any]:
 def _description(job: ModelPackagingJob, project_name: str, settings: Settings) -> dict[str, Any]:
     data = _metadata(job, project_name)
     data["ModelPackagingConfiguration"] = json.loads(job.configuration)
-    if job.status == SUCCEEDED:
+    if job.status == PackagingJobStatus.SUCCEEDED:
         name, version = job.component_name, job.component_version
         data["ModelPackagingOutputDetails"] = {
             "Greengrass": {
@@ -172,8 +172,8 @@ def start_model_packaging_job(
             project_id=project.id,
             job_name=name,
             model_version=model.version,
-            status=CREATED,
-            status_message=MESSAGES[CREATED],
+            status=PackagingJobStatus.CREATED,
+            status_message=MESSAGES[PackagingJobStatus.CREATED],
             description=description,
             packaging_method=PACKAGING_METHOD,
             configuration=json.dumps(target.configuration, sort_keys=True),
@@ -232,21 +232,16 @@ def list_model_packaging_jobs(
     sessions: sessionmaker[Session], project_name: str, next_token: str | None, max_results: int | None
 ) -> dict[str, Any]:
     """Newest first, paginated by the job's row id."""
-    limit = pagination.page_size(max_results)
     query = {"op": "ListModelPackagingJobs", "project": project_name}
-    before = pagination.decode_token(next_token, query)
-    if before is not None and not isinstance(before, int):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
     with sessions() as session:
         project = get_project(session, project_name)
         stmt = select(ModelPackagingJob).where(ModelPackagingJob.project_id == project.id)
-        if before is not None:
-            stmt = stmt.where(ModelPackagingJob.id < before)
-        rows = session.scalars(stmt.order_by(ModelPackagingJob.id.desc()).limit(limit + 1)).all()
-        result: dict[str, Any] = {"ModelPackagingJobs": [_metadata(j, project.name) for j in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1].id, query)
-    return result
+        rows = session.scalars(page.select(stmt, ModelPackagingJob.id)).all()
+        return {
+            "ModelPackagingJobs": [_metadata(j, project.name) for j in page.rows(rows)],
+            **page.next_token(rows, lambda j: j.id),
+        }
 
 
 # -- the job handler -------------------------------------------------------------------------------
@@ -288,7 +283,7 @@ class PackageModelHandler:
             source_info = (project.name, model.version, model.arn)
             config = json.loads(packaging.configuration)["Greengrass"]
             name, version = packaging.component_name, packaging.component_version
-        _set_status(ctx.sessions, job_id, RUNNING, MESSAGES[RUNNING])
+        _set_status(ctx.sessions, job_id, PackagingJobStatus.RUNNING, MESSAGES[PackagingJobStatus.RUNNING])
         try:
             output.check("s3:PutObject", bucket, prefix)
         except S3LocationDenied as denied:
@@ -319,8 +314,10 @@ class PackageModelHandler:
             for relative in files:
                 with (out_dir / relative).open("rb") as handle:
                     output.put(bucket, prefix + relative.as_posix(), handle)
-        _set_status(ctx.sessions, job_id, SUCCEEDED, MESSAGES[SUCCEEDED])
+        _set_status(
+            ctx.sessions, job_id, PackagingJobStatus.SUCCEEDED, MESSAGES[PackagingJobStatus.SUCCEEDED]
+        )
 
     def fail(self, ctx: JobContext, job: Job, message: str) -> None:
         job_id = int(json.loads(job.payload)["packaging_job_id"])
-        _set_status(ctx.sessions, job_id, FAILED, message)
+        _set_status(ctx.sessions, job_id, PackagingJobStatus.FAILED, message)

@@ -97,18 +97,14 @@ def describe_project(sessions: sessionmaker[Session], project_name: str) -> dict
 def list_projects(
     sessions: sessionmaker[Session], next_token: str | None, max_results: int | None
 ) -> dict[str, Any]:
-    limit = pagination.page_size(max_results)
     query: dict[str, Any] = {"op": "ListProjects"}
-    after = pagination.decode_token(next_token, query)
+    page = pagination.keyset(next_token, query, str, pagination.page_size(max_results))
     with sessions() as session:
-        stmt = in_request_region(select(Project)).order_by(Project.name)
-        if after is not None:
-            stmt = stmt.where(Project.name > str(after))
-        rows = session.scalars(stmt.limit(limit + 1)).all()
-    result: dict[str, Any] = {"Projects": [project_metadata(p) for p in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1].name, query)
-    return result
+        rows = session.scalars(page.select(in_request_region(select(Project)), Project.name)).all()
+    return {
+        "Projects": [project_metadata(p) for p in page.rows(rows)],
+        **page.next_token(rows, lambda p: p.name),
+    }
 
 
 def delete_project(

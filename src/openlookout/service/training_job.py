@@ -7,15 +7,13 @@ the model is trained on exactly what was snapshotted even if the source changes.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import random
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -26,7 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openlookout.access import S3LocationDenied, caller_blobs
-from openlookout.blobs.base import BlobStore, BucketAlreadyExists
+from openlookout.blobs.base import BlobStore, ensure_bucket
+from openlookout.blobs.prefix import delete_prefix
+from openlookout.hosting.results import LABELS_FILE
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.kms.keyring import UnknownKeyError
 from openlookout.manifests import (
@@ -47,7 +47,8 @@ from openlookout.service.evaluation_files import (
     require_output_bucket,
     write_evaluation_files,
 )
-from openlookout.service.models import SEPARATE_TEST, SEPARATE_TRAIN, SINGLE_DATASET
+from openlookout.service.statuses import ModelStatus
+from openlookout.service.training_minimums import LabelCounts, Shortfall, shortfalls
 from openlookout.store.db import write_session
 from openlookout.store.tables import Dataset, DatasetEntry, Job, Model, Project, utcnow
 
@@ -57,15 +58,6 @@ log = logging.getLogger(__name__)
 SPLIT_TEST_FRACTION = 0.2
 SPLIT_SEED = 20201120
 TRAINED_MESSAGE = "Training completed successfully."
-# Written into the artefact folder: the segmentation classes and their colours, in class-index order.
-LABELS_FILE = "labels.json"
-
-# Minimum labeled images (spec A.5.2): (normal, anomaly, per anomaly label for segmentation).
-# CreateModel checks them synchronously (service/models.py); the job checks again because the
-# datasets may have been updated since. One source for the numbers.
-MINIMUMS_SINGLE_DATASET = astuple(SINGLE_DATASET)
-MINIMUMS_SEPARATE_TRAIN = astuple(SEPARATE_TRAIN)
-MINIMUMS_SEPARATE_TEST = astuple(SEPARATE_TEST)
 
 
 @dataclass(frozen=True)
@@ -124,8 +116,8 @@ class TrainModelHandler:
         require_output_bucket(output, plan.output_bucket)  # fail before, not after, a long training
         class_names = segmentation_classes(plan.train, plan.test)
         internal = ctx.settings.internal_bucket
-        _ensure_bucket(ctx.blobs, internal)
-        _delete_prefix(ctx.blobs, internal, plan.model_prefix)  # a re-run starts clean
+        ensure_bucket(ctx.blobs, internal)
+        delete_prefix(ctx.blobs, internal, plan.model_prefix)  # a re-run starts clean
         snapshot = Snapshot(ctx, plan)
         snapshot.copy(plan.train + plan.test)
         train = [snapshot.labeled_image(e, class_names) for e in plan.train]
@@ -163,7 +155,7 @@ class TrainModelHandler:
             model = session.get(Model, model_id)
             if model is None:
                 return  # deleted meanwhile; nothing left to mark
-            model.status = "TRAINED"
+            model.status = ModelStatus.TRAINED
             model.status_message = TRAINED_MESSAGE
             model.f1_score = float(result.metrics["F1Score"])  # type: ignore[arg-type]
             model.precision = float(result.metrics["Precision"])  # type: ignore[arg-type]
@@ -180,7 +172,7 @@ class TrainModelHandler:
         with write_session(ctx.sessions) as session:
             model = session.get(Model, model_id)
             if model is not None:
-                model.status = "TRAINING_FAILED"
+                model.status = ModelStatus.TRAINING_FAILED
                 model.status_message = message
                 model.updated_at = utcnow()
 
@@ -298,33 +290,35 @@ def write_labels_file(model_dir: Path, classes: Sequence[ClassColour]) -> None:
 
 
 def check_minimums(plan: TrainingPlan) -> None:
-    class_names = segmentation_classes(plan.train, plan.test)
+    """The minimums CreateModel checked (training_minimums.py), again: the datasets may have changed."""
     if plan.separate_test:
-        _check_counts("training", plan.train, MINIMUMS_SEPARATE_TRAIN, class_names)
-        _check_counts("test", plan.test, MINIMUMS_SEPARATE_TEST, class_names)
+        train, test = _label_counts(plan.train), _label_counts(plan.test)
     else:
-        _check_counts("training", plan.train + plan.test, MINIMUMS_SINGLE_DATASET, class_names)
+        train, test = _label_counts(plan.train + plan.test), None
+    found = shortfalls(train, test, segmentation_classes(plan.train, plan.test))
+    if found:
+        raise JobFailed(_shortfall_message(found[0]))
 
 
-def _check_counts(
-    name: str, entries: Sequence[TrainingEntry], minimums: tuple[int, int, int], class_names: Sequence[str]
-) -> None:
-    normal = sum(1 for e in entries if not e.is_anomaly)
-    anomaly = len(entries) - normal
-    need_normal, need_anomaly, need_per_label = minimums
-    if normal < need_normal or anomaly < need_anomaly:
-        raise JobFailed(
-            f"The {name} dataset needs at least {need_normal} normal and {need_anomaly} anomalous "
-            f"labeled images; it has {normal} normal and {anomaly} anomalous."
+def _label_counts(entries: Sequence[TrainingEntry]) -> LabelCounts:
+    counts = LabelCounts()
+    for entry in entries:
+        counts.add(entry.label, entry.anomaly_classes)
+    return counts
+
+
+def _shortfall_message(shortfall: Shortfall) -> str:
+    name = "training" if shortfall.dataset == "train" else shortfall.dataset
+    counts, needed = shortfall.counts, shortfall.needed
+    if shortfall.label is not None:
+        return (
+            f"The {name} dataset needs at least {needed.per_label} images whose mask shows only the "
+            f"anomaly label '{shortfall.label}'; it has {shortfall.found}."
         )
-    # Only images showing a single anomaly type count towards a label's minimum.
-    single_type = Counter(e.anomaly_classes[0] for e in entries if len(e.anomaly_classes) == 1)
-    for label in class_names:
-        if single_type[label] < need_per_label:
-            raise JobFailed(
-                f"The {name} dataset needs at least {need_per_label} images whose mask shows only the "
-                f"anomaly label '{label}'; it has {single_type[label]}."
-            )
+    return (
+        f"The {name} dataset needs at least {needed.normal} normal and {needed.anomaly} anomalous "
+        f"labeled images; it has {counts.normal} normal and {counts.anomaly} anomalous."
+    )
 
 
 class Snapshot:
@@ -419,19 +413,6 @@ class Snapshot:
                 raise JobFailed(f"The KMS key {self._kms_key_id} does not exist.") from None
         self._blobs.put(self._bucket, key, stored)
         return data
-
-
-def _ensure_bucket(blobs: BlobStore, bucket: str) -> None:
-    if not blobs.bucket_exists(bucket):
-        with contextlib.suppress(BucketAlreadyExists):  # another worker made it first
-            blobs.create_bucket(bucket)
-
-
-def _delete_prefix(blobs: BlobStore, bucket: str, prefix: str) -> None:
-    # Always list from the start: a continuation token may skip keys once earlier ones are gone.
-    while objects := blobs.list(bucket, prefix=prefix).objects:
-        for obj in objects:
-            blobs.delete(bucket, obj.key)
 
 
 def _upload_folder(blobs: BlobStore, folder: Path, bucket: str, prefix: str) -> None:

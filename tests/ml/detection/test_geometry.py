@@ -13,9 +13,9 @@ from openlookout.ml.detection.boxes import (
     aligned_giou,
     corners_to_ratio_box,
     flip_corners,
-    pairwise_iou,
     ratio_boxes_to_corners,
 )
+from openlookout.ml.detection.matching import pairwise_iou
 from openlookout.ml.detection.nms import batched_nms
 from openlookout.ml.detection.targets import assign_targets, location_centres
 from openlookout.ml.detection.types import Box

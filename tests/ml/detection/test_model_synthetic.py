@@ -10,8 +10,8 @@ import pytest
 
 from openlookout.ml.api import TrainingDataError
 from openlookout.ml.detection.box_coding import SIDES
-from openlookout.ml.detection.boxes import box_to_corners, pairwise_iou
 from openlookout.ml.detection.feature_maps import TUNED_FROM
+from openlookout.ml.detection.matching import box_to_corners, pairwise_iou
 from openlookout.ml.detection.model import (
     HEAD_FILE,
     DetectionModel,

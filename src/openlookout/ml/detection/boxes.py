@@ -36,11 +36,6 @@ def corners_to_ratio_box(corners: np.ndarray, size: tuple[int, int]) -> Box:
     return Box(left=x1, top=y1, width=max(x2 - x1, 0.0), height=max(y2 - y1, 0.0))
 
 
-def box_to_corners(box: Box) -> tuple[float, float, float, float]:
-    """A ratio box as ratio corners (for IoU between ratio boxes)."""
-    return box.left, box.top, box.left + box.width, box.top + box.height
-
-
 def flip_corners(
     corners: torch.Tensor, size: tuple[int, int], horizontal: bool, vertical: bool
 ) -> torch.Tensor:
@@ -52,23 +47,6 @@ def flip_corners(
     if vertical:
         y1, y2 = height - y2, height - y1
     return torch.stack([x1, y1, x2, y2], dim=-1)
-
-
-def pairwise_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, 4) x (M, 4) corner boxes -> (N, M) intersection over union; empty boxes give 0."""
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)), dtype=np.float64)
-    a = a.astype(np.float64)
-    b = b.astype(np.float64)
-    left = np.maximum(a[:, None, 0], b[None, :, 0])
-    top = np.maximum(a[:, None, 1], b[None, :, 1])
-    right = np.minimum(a[:, None, 2], b[None, :, 2])
-    bottom = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
-    area_a = (a[:, 2] - a[:, 0]).clip(0) * (a[:, 3] - a[:, 1]).clip(0)
-    area_b = (b[:, 2] - b[:, 0]).clip(0) * (b[:, 3] - b[:, 1]).clip(0)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
 def aligned_giou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from openlookout.ml.detection.boxes import box_to_corners, pairwise_iou
+from openlookout.ml.detection.matching import corners, greedy_hits, pairwise_iou
 from openlookout.ml.detection.types import (
     Box,
     DetectionEvaluation,
@@ -29,7 +29,6 @@ from openlookout.ml.detection.types import (
 )
 
 IOU_THRESHOLDS = tuple(round(0.5 + 0.05 * step, 2) for step in range(10))
-MATCH_IOU = 0.5
 # A label that no test box shows has no F1 to maximise; its cut is a plain majority vote.
 DEFAULT_THRESHOLD = 0.5
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)
@@ -45,23 +44,6 @@ class RankedMatches:
     num_images: int
 
 
-def _corners(boxes: Sequence[Box]) -> np.ndarray:
-    return np.array([box_to_corners(box) for box in boxes], dtype=np.float64).reshape(-1, 4)
-
-
-def _greedy_hits(iou: np.ndarray, threshold: float) -> np.ndarray:
-    """iou: (D, G) with D sorted by falling confidence -> (D,) bool true positives."""
-    hits = np.zeros(iou.shape[0], dtype=bool)
-    taken = np.zeros(iou.shape[1], dtype=bool)
-    for row in range(iou.shape[0]):
-        candidates = np.where(taken, -1.0, iou[row])
-        if candidates.size and candidates.max() >= threshold:
-            best = int(candidates.argmax())
-            taken[best] = True
-            hits[row] = True
-    return hits
-
-
 def rank_label(
     truths: Sequence[Sequence[Box]], detections: Sequence[Sequence[tuple[float, Box]]]
 ) -> RankedMatches:
@@ -69,9 +51,9 @@ def rank_label(
     confidences, hits = [], []
     for truth, found in zip(truths, detections, strict=True):
         found = sorted(found, key=lambda item: -item[0])
-        iou = pairwise_iou(_corners([box for _, box in found]), _corners(truth))
+        iou = pairwise_iou(corners([box for _, box in found]), corners(truth))
         confidences.append(np.array([score for score, _ in found], dtype=np.float64))
-        hits.append(np.stack([_greedy_hits(iou, t) for t in IOU_THRESHOLDS]).reshape(len(IOU_THRESHOLDS), -1))
+        hits.append(np.stack([greedy_hits(iou, t) for t in IOU_THRESHOLDS]).reshape(len(IOU_THRESHOLDS), -1))
     all_confidences = np.concatenate(confidences) if confidences else np.zeros(0)
     all_hits = np.concatenate(hits, axis=1) if hits else np.zeros((len(IOU_THRESHOLDS), 0), dtype=bool)
     order = np.argsort(-all_confidences, kind="stable")

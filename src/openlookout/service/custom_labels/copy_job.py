@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from openlookout.access import caller_blobs
-from openlookout.blobs.base import BlobError, BlobStore
+from openlookout.blobs.base import BlobError, BlobStore, ensure_bucket
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.kms.keyring import InvalidCiphertextError, Keyring, UnknownKeyError
 from openlookout.service.custom_labels.artifact_crypto import (
@@ -25,7 +25,6 @@ from openlookout.service.custom_labels.artifact_crypto import (
     seal,
     unseal,
 )
-from openlookout.service.custom_labels.datasets import ensure_bucket
 from openlookout.service.custom_labels.version_status import (
     COPY_JOB_KIND,
     COPYING_COMPLETED,

@@ -20,7 +20,6 @@ from openlookout.jobs.runner import JobSubmitter, queue_job
 from openlookout.service.custom_labels import tags
 from openlookout.service.custom_labels.arns import version_arn
 from openlookout.service.custom_labels.errors import duplicate_as
-from openlookout.service.custom_labels.kms_keys import KeyResolver, check_kms_key
 from openlookout.service.custom_labels.lookup import get_project, get_version
 from openlookout.service.custom_labels.policies import copy_allowed, project_policy_documents
 from openlookout.service.custom_labels.version_status import (
@@ -29,6 +28,7 @@ from openlookout.service.custom_labels.version_status import (
     IN_PROGRESS,
     MESSAGES,
 )
+from openlookout.service.kms_keys import KeyResolver, check_kms_key
 from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
 from openlookout.store.db import write_session
 from openlookout.store.tables import utcnow

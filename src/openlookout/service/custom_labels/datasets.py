@@ -7,7 +7,6 @@ distribution only move rows, so they complete inside the call (docs/custom_label
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import uuid
 from typing import Any
@@ -16,7 +15,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.access import Caller, CallerBlobStore, S3LocationDenied
-from openlookout.blobs.base import BlobError, BlobStore, BucketAlreadyExists
+from openlookout.blobs.base import BlobError, BlobStore, ensure_bucket
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.jobs.runner import JobSubmitter, queue_job
@@ -228,12 +227,6 @@ def list_dataset_labels(
     with sessions() as session:
         dataset = _ready_dataset(session, dataset_arn_)
         return entries.list_labels(session, dataset.id, next_token, max_results)
-
-
-def ensure_bucket(blobs: BlobStore, bucket: str) -> None:
-    if not blobs.bucket_exists(bucket):
-        with contextlib.suppress(BucketAlreadyExists):  # created concurrently
-            blobs.create_bucket(bucket)
 
 
 def update_dataset_entries(

@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
-from openlookout.errors import InvalidInputError
 from openlookout.manifests.custom_labels import ValidatedLine
 from openlookout.service import pagination
 from openlookout.store.custom_labels_tables import CLDatasetEntry, CLEntryLabel
+from openlookout.store.text_match import contains_text
 
 # Rows per IN (...) list: well under every backend's bound-parameter limit.
 _CHUNK = 500
@@ -119,13 +119,17 @@ def entry_count(session: Session, dataset_id: int) -> int:
 
 
 def dataset_stats(session: Session, dataset_id: int) -> dict[str, int]:
-    total, labeled, errors = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((CLDatasetEntry.labeled, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((CLDatasetEntry.has_errors, 1), else_=0)), 0),
-        ).where(CLDatasetEntry.dataset_id == dataset_id)
-    ).one().tuple()
+    total, labeled, errors = (
+        session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((CLDatasetEntry.labeled, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((CLDatasetEntry.has_errors, 1), else_=0)), 0),
+            ).where(CLDatasetEntry.dataset_id == dataset_id)
+        )
+        .one()
+        .tuple()
+    )
     labels = session.scalar(
         select(func.count(func.distinct(CLEntryLabel.label))).where(CLEntryLabel.dataset_id == dataset_id)
     )
@@ -173,7 +177,6 @@ def list_entries(
     next_token: str | None,
     max_results: int | None,
 ) -> dict[str, Any]:
-    limit = pagination.page_size(max_results)
     query = {
         "op": "ListDatasetEntries",
         "dataset": dataset_id,
@@ -182,7 +185,7 @@ def list_entries(
         "contains": source_ref_contains,
         "errors": has_errors,
     }
-    after = _after_id(next_token, query)
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results))
     stmt = select(CLDatasetEntry.id, CLDatasetEntry.line).where(CLDatasetEntry.dataset_id == dataset_id)
     if contains_labels:
         having_label = select(CLEntryLabel.entry_id).where(
@@ -195,24 +198,16 @@ def list_entries(
         stmt = stmt.where(CLDatasetEntry.has_errors.is_(has_errors))
     if source_ref_contains is not None:
         stmt = stmt.where(contains_text(session, CLDatasetEntry.source_ref, source_ref_contains))
-    if after is not None:
-        stmt = stmt.where(CLDatasetEntry.id > after)
-    rows = session.execute(stmt.order_by(CLDatasetEntry.id).limit(limit + 1)).all()
-    result: dict[str, Any] = {"DatasetEntries": [line for _, line in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1][0], query)
-    return result
+    rows = session.execute(page.select(stmt, CLDatasetEntry.id)).all()
+    return {"DatasetEntries": [line for _, line in page.rows(rows)], **page.next_token(rows, lambda r: r[0])}
 
 
 def list_labels(
     session: Session, dataset_id: int, next_token: str | None, max_results: int | None
 ) -> dict[str, Any]:
     """Labels by name; EntryCount = entries using the label, BoundingBoxCount = entries with boxes of it."""
-    limit = pagination.page_size(max_results)
     query = {"op": "ListDatasetLabels", "dataset": dataset_id}
-    after = pagination.decode_token(next_token, query)
-    if after is not None and not isinstance(after, str):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, str, pagination.page_size(max_results))
     stmt = (
         select(
             CLEntryLabel.label,
@@ -222,32 +217,11 @@ def list_labels(
         .where(CLEntryLabel.dataset_id == dataset_id)
         .group_by(CLEntryLabel.label)
     )
-    if after is not None:
-        stmt = stmt.where(CLEntryLabel.label > after)
-    rows = session.execute(stmt.order_by(CLEntryLabel.label).limit(limit + 1)).tuples().all()
-    result: dict[str, Any] = {
+    rows = session.execute(page.select(stmt, CLEntryLabel.label)).tuples().all()
+    return {
         "DatasetLabelDescriptions": [
             {"LabelName": label, "LabelStats": {"EntryCount": int(entries), "BoundingBoxCount": int(boxes)}}
-            for label, entries, boxes in rows[:limit]
-        ]
+            for label, entries, boxes in page.rows(rows)
+        ],
+        **page.next_token(rows, lambda r: r[0]),
     }
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1][0], query)
-    return result
-
-
-def _after_id(next_token: str | None, query: dict[str, Any]) -> int | None:
-    after = pagination.decode_token(next_token, query)
-    if after is not None and not isinstance(after, int):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
-    return after
-
-
-def contains_text(session: Session, column: Any, needle: str) -> ColumnElement[bool]:
-    """Case-sensitive substring test (LIKE is case-insensitive on SQLite)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        return func.instr(column, needle) > 0
-    if dialect == "postgresql":
-        return func.strpos(column, needle) > 0
-    return column.contains(needle, autoescape=True)

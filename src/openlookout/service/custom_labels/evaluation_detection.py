@@ -21,7 +21,8 @@ from typing import Any
 
 from openlookout.blobs.base import BlobStore
 from openlookout.manifests.custom_labels import DETECTION_TYPE, ValidatedLine
-from openlookout.ml.detection.types import Box, Detection, DetectionPrediction, DetectionTrainResult
+from openlookout.ml.detection.matching import true_positives
+from openlookout.ml.detection.types import Box, DetectionPrediction, DetectionTrainResult
 from openlookout.service.custom_labels.evaluation import (
     DETAILS_KEY,
     EVALUATION_PREFIX,
@@ -33,8 +34,6 @@ from openlookout.service.custom_labels.evaluation import (
     label_evaluation_results,
     labelling_jobs,
 )
-
-MATCH_IOU = 0.5  # a predicted box is a true positive when it overlaps a box of its label this much
 
 
 def summary_document(result: DetectionTrainResult, version_arn: str, end: datetime) -> dict[str, Any]:
@@ -57,32 +56,6 @@ def summary_document(result: DetectionTrainResult, version_arn: str, end: dateti
         },
         "LabelEvaluationResults": label_evaluation_results(evaluation.labels),
     }
-
-
-def iou(a: Box, b: Box) -> float:
-    width = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
-    height = min(a.top + a.height, b.top + b.height) - max(a.top, b.top)
-    if width <= 0 or height <= 0:
-        return 0.0
-    overlap = width * height
-    return overlap / (a.width * a.height + b.width * b.height - overlap)
-
-
-def true_positives(detections: Sequence[Detection], truth: Sequence[tuple[str, Box]]) -> list[bool]:
-    """Greedy matching, highest confidence first: each ground-truth box matches at most one
-    detection of its label, the unmatched one it overlaps most (IoU >= 0.5)."""
-    taken = [False] * len(truth)
-    flags = [False] * len(detections)
-    for n in sorted(range(len(detections)), key=lambda k: -detections[k].confidence):
-        detection = detections[n]
-        best, best_iou = -1, MATCH_IOU
-        for k, (label, box) in enumerate(truth):
-            overlap = iou(detection.box, box)
-            if not taken[k] and label == detection.label and overlap >= best_iou:
-                best, best_iou = k, overlap
-        if best >= 0:
-            taken[best] = flags[n] = True
-    return flags
 
 
 def _pixels(box: Box, size: tuple[int, int]) -> dict[str, int]:

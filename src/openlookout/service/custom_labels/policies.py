@@ -199,16 +199,12 @@ def list_project_policies(
     if not 1 <= limit <= MAX_POLICIES_PER_PROJECT:
         raise InvalidInputError(f"MaxResults must be 1 to {MAX_POLICIES_PER_PROJECT}.", field="MaxResults")
     query = {"op": "ListProjectPolicies", "project": project_arn}
-    after = pagination.decode_token(next_token, query)
-    if after is not None and not isinstance(after, str):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, str, limit)
     with sessions() as session:
         project = get_project(session, project_arn)
         stmt = select(CLProjectPolicy).where(CLProjectPolicy.project_id == project.id)
-        if after is not None:
-            stmt = stmt.where(CLProjectPolicy.name > after)
-        rows = session.scalars(stmt.order_by(CLProjectPolicy.name).limit(limit + 1)).all()
-        result: dict[str, Any] = {
+        rows = session.scalars(page.select(stmt, CLProjectPolicy.name)).all()
+        return {
             "ProjectPolicies": [
                 {
                     "ProjectArn": project.arn,
@@ -218,12 +214,10 @@ def list_project_policies(
                     "CreationTimestamp": p.created_at,
                     "LastUpdatedTimestamp": p.updated_at,
                 }
-                for p in rows[:limit]
-            ]
+                for p in page.rows(rows)
+            ],
+            **page.next_token(rows, lambda p: p.name),
         }
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1].name, query)
-    return result
 
 
 def delete_project_policy(

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.config import Settings
-from openlookout.errors import ConflictError, InvalidInputError, NotSupportedError
+from openlookout.errors import ConflictError, NotSupportedError
 from openlookout.regions import creation_region, request_region
 from openlookout.service import pagination
 from openlookout.service.custom_labels import tags
@@ -90,26 +90,21 @@ def describe_projects(
     features: list[str] | None = None,
 ) -> dict[str, Any]:
     """Oldest first (creation order); ``Features`` defaults to CUSTOM_LABELS only."""
-    limit = pagination.page_size(max_results)
     wanted_features = sorted(set(features or [CUSTOM_LABELS]))
     names = sorted(set(project_names)) if project_names else None
     query: dict[str, Any] = {"op": "DescribeProjects", "names": names, "features": wanted_features}
-    after = pagination.decode_token(next_token, query)
-    if after is not None and not isinstance(after, int):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results))
     with sessions() as session:
         stmt = select(CLProject).where(CLProject.feature.in_(wanted_features))
         if (region := request_region()) is not None:
             stmt = stmt.where(CLProject.region == region)
         if names is not None:
             stmt = stmt.where(CLProject.name.in_(names))
-        if after is not None:
-            stmt = stmt.where(CLProject.id > after)
-        rows = session.scalars(stmt.order_by(CLProject.id).limit(limit + 1)).all()
-        result: dict[str, Any] = {"ProjectDescriptions": [_description(session, p) for p in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1].id, query)
-    return result
+        rows = session.scalars(page.select(stmt, CLProject.id)).all()
+        return {
+            "ProjectDescriptions": [_description(session, p) for p in page.rows(rows)],
+            **page.next_token(rows, lambda p: p.id),
+        }
 
 
 def delete_project(sessions: sessionmaker[Session], project_arn_: str) -> dict[str, Any]:

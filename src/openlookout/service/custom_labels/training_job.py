@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from openlookout.access import S3LocationDenied, caller_blobs
-from openlookout.blobs.base import BlobError, BlobStore
+from openlookout.blobs.base import BlobError, BlobStore, ensure_bucket
 from openlookout.errors import InvalidInputError
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.manifests.custom_labels import ManifestCheck, TerminalManifestError
 from openlookout.ml.api import TrainingDataError
 from openlookout.service.custom_labels import training_data
 from openlookout.service.custom_labels.artifact_crypto import model_prefix, upload_artifacts
-from openlookout.service.custom_labels.datasets import ensure_bucket
 from openlookout.service.custom_labels.evaluation import EvaluationKeys, evaluation_keys
 from openlookout.service.custom_labels.training_kinds import TrainedModel, trainer_for
 from openlookout.service.custom_labels.validation_files import (

@@ -10,6 +10,7 @@ TestingData (``version_inputs.py``). Hosting is in ``hosting.py``; CopyProjectVe
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.access import CallerBlobStore
 from openlookout.blobs.base import BlobError, BlobStore
+from openlookout.blobs.prefix import delete_prefix
 from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.jobs.runner import JobSubmitter, queue_job
 from openlookout.service import pagination
@@ -25,7 +27,6 @@ from openlookout.service.custom_labels import tags
 from openlookout.service.custom_labels.arns import version_arn
 from openlookout.service.custom_labels.datasets import BUSY_STATES, READY_STATES
 from openlookout.service.custom_labels.errors import duplicate_as
-from openlookout.service.custom_labels.kms_keys import KeyResolver, check_kms_key
 from openlookout.service.custom_labels.lookup import get_project, get_version
 from openlookout.service.custom_labels.version_inputs import check_legacy_inputs, input_results
 from openlookout.service.custom_labels.version_status import (
@@ -36,6 +37,7 @@ from openlookout.service.custom_labels.version_status import (
     TRAIN_JOB_KIND,
     TRAINING_IN_PROGRESS,
 )
+from openlookout.service.kms_keys import KeyResolver, check_kms_key
 from openlookout.store.custom_labels_tables import CLDataset, CLProjectVersion
 from openlookout.store.db import write_session
 from openlookout.store.tables import utcnow
@@ -79,24 +81,19 @@ def describe_project_versions(
     max_results: int | None = None,
 ) -> dict[str, Any]:
     """Newest first (spec B.3), paged by creation order."""
-    limit = pagination.page_size(max_results)
     names = sorted(set(version_names)) if version_names else None
     query = {"op": "DescribeProjectVersions", "project": project_arn, "names": names}
-    before = pagination.decode_token(next_token, query)
-    if before is not None and not isinstance(before, int):
-        raise InvalidInputError("The NextToken is not valid for this request.", field="NextToken")
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
     with sessions() as session:
         project = get_project(session, project_arn)
         stmt = select(CLProjectVersion).where(CLProjectVersion.project_id == project.id)
         if names is not None:
             stmt = stmt.where(CLProjectVersion.name.in_(names))
-        if before is not None:
-            stmt = stmt.where(CLProjectVersion.id < before)
-        rows = session.scalars(stmt.order_by(CLProjectVersion.id.desc()).limit(limit + 1)).all()
-        result: dict[str, Any] = {"ProjectVersionDescriptions": [describe(v) for v in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextToken"] = pagination.encode_token(rows[limit - 1].id, query)
-    return result
+        rows = session.scalars(page.select(stmt, CLProjectVersion.id)).all()
+        return {
+            "ProjectVersionDescriptions": [describe(v) for v in page.rows(rows)],
+            **page.next_token(rows, lambda v: v.id),
+        }
 
 
 # -- CreateProjectVersion ---------------------------------------------------------------------
@@ -230,19 +227,7 @@ def delete_project_version(
         tags.forget_tags(session, version.arn)
         session.delete(version)
     if prefix:
-        _delete_prefix(blobs, internal_bucket, prefix)
+        # The model's copy may be unreachable: nothing refers to it any more either way.
+        with contextlib.suppress(BlobError):
+            delete_prefix(blobs, internal_bucket, prefix)
     return {"Status": DELETING}
-
-
-def _delete_prefix(blobs: BlobStore, bucket: str, prefix: str) -> None:
-    try:
-        token: str | None = None
-        while True:
-            page = blobs.list(bucket, prefix=prefix, continuation=token)
-            for obj in page.objects:
-                blobs.delete(bucket, obj.key)
-            token = page.next_continuation
-            if not page.is_truncated or not token:
-                return
-    except BlobError:
-        return  # the model's copy is unreachable: nothing refers to it any more

@@ -1,4 +1,5 @@
-"""KmsKeyId on CreateProjectVersion and CopyProjectVersion: a key of the server's keyring (spec B.9)."""
+"""KmsKeyId on CreateModel (Lookout for Vision), CreateProjectVersion and CopyProjectVersion
+(Custom Labels): a key of the server's keyring, one rule for both APIs (spec B.9)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from openlookout.errors import InvalidInputError
 
 
 class KeyResolver(Protocol):
-    """The keyring, as far as the request checks need it: None for an unknown key."""
+    """The keyring, as far as the request checks need it: None (or a LookupError) for an unknown key."""
 
     def resolve(self, key_ref: str) -> Any: ...
 
