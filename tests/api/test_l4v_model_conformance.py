@@ -10,6 +10,7 @@ import pytest
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 
 from openlookout.api.shapes.lookoutvision import PAGINATORS, SERVICE, SERVICE_MODEL
+from support.requirements import missing_clients
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = REPO / ".venv-clients/lib/python3.11/site-packages/botocore/data/lookoutvision/2020-11-20"
@@ -22,7 +23,7 @@ def _load(name: str) -> dict:
             opener = gzip.open if candidate.suffix == ".gz" else open
             with opener(candidate, "rt", encoding="utf-8") as fh:
                 return json.load(fh)
-    pytest.skip(f"reference botocore model not found under {REFERENCE_DIR} (needs .venv-clients)")
+    missing_clients(f"reference botocore model not found under {REFERENCE_DIR} (needs .venv-clients)")
 
 
 @pytest.fixture(scope="module")

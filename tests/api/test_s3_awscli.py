@@ -12,12 +12,15 @@ from pathlib import Path
 import pytest
 from test_s3_support import REGION, ROOT_KEY, EmbeddedS3, embedded_s3
 
+from support.requirements import require_clients
+
 AWS = Path(__file__).resolve().parents[2] / ".venv-clients" / "bin" / "aws"
 MIB = 1024 * 1024
 
-pytestmark = pytest.mark.skipif(
-    not AWS.exists(), reason=f"old awscli not installed at {AWS} (see requirements-l4v-clients.txt)"
-)
+
+@pytest.fixture(autouse=True)
+def old_awscli() -> None:
+    require_clients(AWS.exists(), f"old awscli not installed at {AWS} (see requirements-l4v-clients.txt)")
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 from botocore.model import ServiceModel, Shape, StructureShape
 
 from openlookout.api.shapes.rekognition import SERVICE
+from support.requirements import missing_clients
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / ".venv-clients/lib/python3.11/site-packages/botocore/data/rekognition/2016-06-27"
@@ -46,7 +47,7 @@ CUSTOM_LABELS_OPERATIONS = {
 def reference() -> ServiceModel:
     path = REFERENCE / "service-2.json.gz"
     if not path.exists():
-        pytest.skip(f"reference botocore model not found at {path} (needs .venv-clients)")
+        missing_clients(f"reference botocore model not found at {path} (needs .venv-clients)")
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         return ServiceModel(json.load(fh), service_name="rekognition")
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from support.requirements import require_clients
+
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parents[1]
 CLIENT_SCRIPTS = E2E_DIR / "clients"
@@ -24,5 +26,6 @@ def require_cookies() -> Path:
 
 
 def require_old_clients() -> None:
-    if not (OLD_PYTHON.is_file() and OLD_AWS.is_file()):
-        pytest.skip(f"old clients not installed at {CLIENTS_VENV} (run scripts/setup.sh)")
+    require_clients(
+        OLD_PYTHON.is_file() and OLD_AWS.is_file(), f"old clients not installed at {CLIENTS_VENV}"
+    )
