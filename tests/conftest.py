@@ -15,6 +15,26 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
+# The test command runs two pytest-xdist workers with ``--dist loadfile``: each test file goes
+# to one worker, so its module fixtures are built once. The files of these folders share a
+# session fixture too (tests/e2e: a server with a cookie model trained through the API), so
+# each folder goes to one worker as a whole and that model is trained once per run.
+WHOLE_FOLDER_SCOPES = ("tests/e2e/",)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileOrFolderScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for folder in WHOLE_FOLDER_SCOPES:
+                if nodeid.startswith(folder):
+                    return folder
+            return super()._split_scope(nodeid)
+
+    return FileOrFolderScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from botocore.exceptions import WaiterError
 from PIL import Image
 
 from e2e.clients.connect import NO_RETRIES, s3_client, session_for
-from e2e.conftest import client_config, start_server
+from support.server import client_config, start_server
 
 BUCKET = "cl-shapes"
 PROJECT = "cl-shapes"

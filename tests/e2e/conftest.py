@@ -7,7 +7,6 @@ file with two restricted keys. Failing tests get the server log tail attached.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,64 +15,15 @@ from typing import Any
 
 import pytest
 
+from support.server import STARTED_SERVERS, ServerProcess, client_config, start_server
+
 from .clients.connect import lookoutvision_client, s3_client
 from .clients.cookie_flow import run_cookie_flow
 from .cookies import rewritten_manifest, training_images
 from .paths import require_cookies
-from .server import REGION, ServerProcess
 
-ROOT_KEY = ("OLE2EROOTKEY00000001", "e2e-root-secret-0123456789abcdefghijklmn")
-# "denied" may use S3 only; "creator" may create models but not tag them; "l4v-only" and
-# "rekognition-only" may call every operation of their API but nothing of S3.
-RESTRICTED_KEYS: dict[str, tuple[str, str, list[str]]] = {
-    "denied": ("OLE2EDENIEDKEY000001", "e2e-denied-secret-0123456789abcdefghij", ["s3:*"]),
-    "l4v-only": ("OLE2EL4VONLYKEY00001", "e2e-l4v-only-secret-0123456789abcdefgh", ["lookoutvision:*"]),
-    "rekognition-only": (
-        "OLE2EREKONLYKEY00001",
-        "e2e-rek-only-secret-0123456789abcdefghi",
-        ["rekognition:*"],
-    ),
-    "creator": (
-        "OLE2ECREATORKEY00001",
-        "e2e-creator-secret-0123456789abcdefghi",
-        ["lookoutvision:CreateModel", "lookoutvision:Describe*", "lookoutvision:List*"],
-    ),
-}
 TRAIN_TIMEOUT_S = 15 * 60
 DATASET_TIMEOUT_S = 5 * 60
-
-STARTED_SERVERS: list[ServerProcess] = []
-
-
-def write_policy_file(path: Path) -> Path:
-    """Policy file in the docs/security.md format: extra keys with allow-lists."""
-    keys = [
-        {"access_key_id": k, "secret_access_key": s, "allow": allow}
-        for k, s, allow in RESTRICTED_KEYS.values()
-    ]
-    path.write_text(json.dumps({"keys": keys}, indent=2))
-    return path
-
-
-def start_server(base: Path, name: str) -> ServerProcess:
-    server = ServerProcess(
-        data_dir=base / name,
-        access_key=ROOT_KEY[0],
-        secret_key=ROOT_KEY[1],
-        policy_file=write_policy_file(base / f"{name}-policy.json"),
-    )
-    STARTED_SERVERS.append(server)
-    try:
-        server.start()
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
-    return server
-
-
-def client_config(server: ServerProcess, data_path: Path) -> dict[str, Any]:
-    keys = {"root": list(ROOT_KEY)}
-    keys.update({role: [k, s] for role, (k, s, _) in RESTRICTED_KEYS.items()})
-    return {"endpoint": server.endpoint, "region": REGION, "keys": keys, "data_path": str(data_path)}
 
 
 @pytest.hookimpl(hookwrapper=True)

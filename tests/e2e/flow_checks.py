@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from support.server import ACCOUNT_ID, REGION
+
 from .cookies import ANOMALY, NORMAL
-from .server import ACCOUNT_ID, REGION
 
 MIN_F1 = 0.9
 METRICS = ("ROCAUC", "AveragePrecision", "Precision", "Recall", "F1Score")

@@ -14,10 +14,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from support.server import REGION, signed_json_request
+
 from .clients.connect import lookoutvision_client, s3_client
 from .old_clients import AwsCli
 from .paths import require_old_clients
-from .server import REGION, signed_json_request
 
 
 def with_key(config: dict[str, Any], access_key: str, secret: str) -> dict[str, Any]:

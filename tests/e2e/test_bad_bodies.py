@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .server import signed_json_request
+from support.server import signed_json_request
 
 L4V = ("lookoutvision", "/2020-11-20/projects", {"Content-Type": "application/json"})
 REKOGNITION = (

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT_KEY
-from .server import ServerProcess, signed_list_projects_status
+from support.server import ROOT_KEY, ServerProcess, signed_list_projects_status
 
 
 @pytest.fixture(scope="module")

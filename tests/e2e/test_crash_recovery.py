@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from support.server import ServerProcess, client_config, start_server
+
 from .clients.connect import lookoutvision_client, s3_client
-from .conftest import client_config, start_server
 from .cookies import rewritten_manifest, training_images
 from .paths import require_cookies
-from .server import ServerProcess
 
 RECOVERY_TIMEOUT_S = 5 * 60
 

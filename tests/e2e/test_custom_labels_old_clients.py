@@ -20,11 +20,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from support.server import REGION, ROOT_KEY, STARTED_SERVERS, ServerProcess
+
 from .clients.connect import NO_RETRIES, s3_client, session_for
-from .conftest import ROOT_KEY, STARTED_SERVERS
 from .old_clients import AwsCli, old_client_env
 from .paths import OLD_PYTHON, require_old_clients
-from .server import REGION, ServerProcess
 from .synthetic import png
 
 BUCKET = "cl-old-clients"

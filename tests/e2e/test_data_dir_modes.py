@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from support.server import REGION, ServerProcess
+
 from .clients.connect import lookoutvision_client, s3_client
-from .server import REGION, ServerProcess
 
 
 def mode(path: Path) -> int:

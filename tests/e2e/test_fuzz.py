@@ -32,10 +32,9 @@ from hypothesis import strategies as st
 
 from openlookout.api.shapes.lookoutvision import SERVICE as L4V_SERVICE
 from openlookout.api.shapes.rekognition import SERVICE as CL_SERVICE
+from support.server import ServerProcess, client_config, signed_request, start_server
 
 from .clients.connect import s3_client, session_for
-from .conftest import client_config, start_server
-from .server import ServerProcess, signed_request
 
 SEED = 20261207  # a fixed seed (and no example database): the same requests every run
 FUZZ = settings(

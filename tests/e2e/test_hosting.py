@@ -15,12 +15,20 @@ import pytest
 from botocore.exceptions import ClientError
 from PIL import Image
 
+from support.server import (
+    ROOT_KEY,
+    STARTED_SERVERS,
+    ServerProcess,
+    client_config,
+    start_server,
+    write_policy_file,
+)
+
 from .clients.connect import lookoutvision_client, s3_client
 from .clients.cookie_flow import run_cookie_flow
-from .conftest import ROOT_KEY, STARTED_SERVERS, client_config, cookie_plan, start_server, write_policy_file
+from .conftest import cookie_plan
 from .old_clients import AwsCli
 from .paths import COOKIES_DIR, require_cookies, require_old_clients
-from .server import ServerProcess
 
 pytestmark = pytest.mark.slow
 PROJECT = "cookies-hosting"

@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
+from support.server import ACCOUNT_ID, REGION
+
 from . import matrix
 from .clients.connect import clients_by_role
 from .old_clients import run_old_boto3_script
 from .paths import require_cookies, require_old_clients
-from .server import ACCOUNT_ID, REGION
 from .synthetic import manifest_line, png, upload_small_dataset
 
 BUCKET = "matrix-data"

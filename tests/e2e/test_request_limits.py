@@ -18,8 +18,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from support.server import ServerProcess, signed_request
+
 from .clients.connect import NO_RETRIES, session_for
-from .server import ServerProcess, signed_request
 
 HUNDRED_MB = 100 * 1000 * 1000
 

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from support.server import ServerProcess
+
 from .clients.connect import lookoutvision_client
-from .server import ServerProcess
 from .synthetic import manifest_line, png
 from .test_custom_labels import rekognition
 from .test_custom_labels import wait_dataset as wait_cl_dataset

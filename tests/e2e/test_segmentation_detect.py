@@ -21,21 +21,21 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .clients.connect import lookoutvision_client, s3_client
-from .clients.cookie_flow import run_cookie_flow
-from .conftest import (
-    DATASET_TIMEOUT_S,
+from support.server import (
     ROOT_KEY,
     STARTED_SERVERS,
-    TRAIN_TIMEOUT_S,
+    ServerProcess,
     client_config,
     start_server,
     write_policy_file,
 )
+
+from .clients.connect import lookoutvision_client, s3_client
+from .clients.cookie_flow import run_cookie_flow
+from .conftest import DATASET_TIMEOUT_S, TRAIN_TIMEOUT_S
 from .cookies import training_images
 from .old_clients import AwsCli, old_client_env
 from .paths import CLIENT_SCRIPTS, COOKIES_DIR, OLD_PYTHON, require_cookies, require_old_clients
-from .server import ServerProcess
 
 pytestmark = pytest.mark.slow
 PROJECT = "cookies-segmentation"

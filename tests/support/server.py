@@ -1,4 +1,8 @@
-"""Run ``openlookout serve`` as a real subprocess and know when it answers."""
+"""Run ``openlookout serve`` as a real subprocess and know when it answers.
+
+Also the suite's server set-up (root key, restricted keys in a policy file) shared by the
+end-to-end tests and the Custom Labels detection flow.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import urllib3
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -207,3 +212,56 @@ class ServerProcess:
             return "(no server log)"
         text = self.log_path.read_text(errors="replace")
         return f"--- server log {self.log_path} (tail) ---\n{text[-max_chars:]}"
+
+
+# The suite's server: a root key and restricted keys in a policy file (docs/security.md).
+ROOT_KEY = ("OLE2EROOTKEY00000001", "e2e-root-secret-0123456789abcdefghijklmn")
+# "denied" may use S3 only; "creator" may create models but not tag them; "l4v-only" and
+# "rekognition-only" may call every operation of their API but nothing of S3.
+RESTRICTED_KEYS: dict[str, tuple[str, str, list[str]]] = {
+    "denied": ("OLE2EDENIEDKEY000001", "e2e-denied-secret-0123456789abcdefghij", ["s3:*"]),
+    "l4v-only": ("OLE2EL4VONLYKEY00001", "e2e-l4v-only-secret-0123456789abcdefgh", ["lookoutvision:*"]),
+    "rekognition-only": (
+        "OLE2EREKONLYKEY00001",
+        "e2e-rek-only-secret-0123456789abcdefghi",
+        ["rekognition:*"],
+    ),
+    "creator": (
+        "OLE2ECREATORKEY00001",
+        "e2e-creator-secret-0123456789abcdefghi",
+        ["lookoutvision:CreateModel", "lookoutvision:Describe*", "lookoutvision:List*"],
+    ),
+}
+
+STARTED_SERVERS: list[ServerProcess] = []
+
+
+def write_policy_file(path: Path) -> Path:
+    """Policy file in the docs/security.md format: extra keys with allow-lists."""
+    keys = [
+        {"access_key_id": k, "secret_access_key": s, "allow": allow}
+        for k, s, allow in RESTRICTED_KEYS.values()
+    ]
+    path.write_text(json.dumps({"keys": keys}, indent=2))
+    return path
+
+
+def start_server(base: Path, name: str) -> ServerProcess:
+    server = ServerProcess(
+        data_dir=base / name,
+        access_key=ROOT_KEY[0],
+        secret_key=ROOT_KEY[1],
+        policy_file=write_policy_file(base / f"{name}-policy.json"),
+    )
+    STARTED_SERVERS.append(server)
+    try:
+        server.start()
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    return server
+
+
+def client_config(server: ServerProcess, data_path: Path) -> dict[str, Any]:
+    keys = {"root": list(ROOT_KEY)}
+    keys.update({role: [k, s] for role, (k, s, _) in RESTRICTED_KEYS.items()})
+    return {"endpoint": server.endpoint, "region": REGION, "keys": keys, "data_path": str(data_path)}
