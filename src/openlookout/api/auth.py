@@ -51,6 +51,21 @@ class AuthError(Exception):
         self.message = message
 
 
+# The codes the AWS front end of both JSON APIs answers for requests it rejects before any
+# operation runs (the S3 API has its own, in s3_errors.py).
+JSON_API_AUTH_CODES: dict[str, str] = {
+    "MISSING": "MissingAuthenticationTokenException",
+    "UNKNOWN_KEY": "UnrecognizedClientException",
+    "BAD_SIGNATURE": "InvalidSignatureException",
+    "EXPIRED": "InvalidSignatureException",
+    "MALFORMED": "InvalidSignatureException",
+}
+
+
+def json_api_auth_code(error: AuthError) -> str:
+    return JSON_API_AUTH_CODES.get(error.kind, "InvalidSignatureException")
+
+
 class PayloadHashMismatch(AuthError):
     """The signed ``x-amz-content-sha256`` differs from the body (S3: XAmzContentSHA256Mismatch)."""
 

@@ -12,7 +12,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from openlookout.api.auth import AuthError
+from openlookout.api.auth import AuthError, json_api_auth_code
 from openlookout.api.jsonrpc import CONTENT_TYPE
 from openlookout.errors import (
     AccessDeniedError,
@@ -35,13 +35,6 @@ from openlookout.service.custom_labels.image_errors import ImageTooLargeError, I
 
 log = logging.getLogger(__name__)
 
-_AUTH_CODES: dict[str, str] = {
-    "MISSING": "MissingAuthenticationTokenException",
-    "UNKNOWN_KEY": "UnrecognizedClientException",
-    "BAD_SIGNATURE": "InvalidSignatureException",
-    "EXPIRED": "InvalidSignatureException",
-    "MALFORMED": "InvalidSignatureException",
-}
 
 # Most specific first: the refinements subclass the generic domain errors
 # (plain InvalidInputError is handled after this list).
@@ -89,7 +82,7 @@ def to_cl_error(exc: BaseException) -> CLError | None:
         code = "InvalidPaginationTokenException" if exc.field == "NextToken" else "InvalidParameterException"
         return CLError(code, 400, exc.message)
     if isinstance(exc, AuthError):
-        return CLError(_AUTH_CODES.get(exc.kind, "InvalidSignatureException"), 400, exc.message)
+        return CLError(json_api_auth_code(exc), 400, exc.message)
     if isinstance(exc, UnknownTargetError):
         return CLError("UnknownOperationException", 400, exc.message)
     return None

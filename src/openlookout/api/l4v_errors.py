@@ -11,7 +11,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from openlookout.api.auth import AuthError
+from openlookout.api.auth import AuthError, json_api_auth_code
 from openlookout.api.restjson import SerializedResponse, UnknownOperationError
 from openlookout.errors import (
     AccessDeniedError,
@@ -24,15 +24,6 @@ from openlookout.errors import (
 )
 
 log = logging.getLogger(__name__)
-
-# Codes and statuses the AWS front end uses for requests it rejects before any operation runs.
-_AUTH_CODES: dict[str, str] = {
-    "MISSING": "MissingAuthenticationTokenException",
-    "UNKNOWN_KEY": "UnrecognizedClientException",
-    "BAD_SIGNATURE": "InvalidSignatureException",
-    "EXPIRED": "InvalidSignatureException",
-    "MALFORMED": "InvalidSignatureException",
-}
 
 
 @dataclass(frozen=True)
@@ -64,7 +55,7 @@ def to_l4v_error(exc: BaseException) -> L4VError | None:
         message = exc.message
         if exc.kind == "EXPIRED" and not message.startswith("Signature expired"):
             message = f"Signature expired: {message}"
-        return L4VError(_AUTH_CODES.get(exc.kind, "InvalidSignatureException"), 403, message)
+        return L4VError(json_api_auth_code(exc), 403, message)
     if isinstance(exc, UnknownOperationError):
         return L4VError("UnknownOperationException", 404, exc.message)
     return None
