@@ -1,6 +1,6 @@
 """The hosting lifecycle both APIs share: start in the background, stop, restore after a restart.
 
-Lookout for Vision models (``service/hosting.py``) and Custom Labels versions
+Lookout for Vision models (``service/lookoutvision/hosting.py``) and Custom Labels versions
 (``service/custom_labels/hosting.py``) are hosted the same way; only their table, their
 status names and what they keep about a hosted model differ. The API call moves the row
 to its *starting* (or *stopping*) status; a background thread downloads the artefacts,

@@ -1,6 +1,6 @@
 """Hosting Custom Labels models: StartProjectVersion, StopProjectVersion, DetectCustomLabels.
 
-The lifecycle is the one Lookout for Vision models use (``service/hosting_lifecycle.py``): the
+The lifecycle is the one Lookout for Vision models use (``service/common/hosting_lifecycle.py``): the
 call moves the status (STARTING / STOPPING) and a background thread downloads the model and
 starts its inference units on the ``ModelHost``, then RUNNING (or FAILED with the reason) /
 STOPPED. The database keeps the desired state, so ``restore`` after a restart hosts RUNNING

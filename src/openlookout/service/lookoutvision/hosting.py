@@ -7,7 +7,7 @@ database keeps the desired state, so a restarted server starts HOSTED and STARTI
 models again and settles STOPPING_HOSTING ones as TRAINED (docs/hosting.md). The lifecycle
 itself is shared with Custom Labels: ``hosting_lifecycle.py``.
 
-Edge packaging lives in service/packaging.py.
+Edge packaging lives in service/lookoutvision/packaging.py.
 """
 
 from __future__ import annotations
