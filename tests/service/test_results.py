@@ -1,4 +1,4 @@
-"""DetectAnomalyResult shaping and request image checks (spec A.7)."""
+"""DetectAnomalyResult shaping and DetectAnomalies body checks (spec A.7), in service/lookoutvision/."""
 
 from __future__ import annotations
 
