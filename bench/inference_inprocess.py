@@ -21,8 +21,8 @@ import torch
 from bench.inference_stats import IN_PROCESS, Cell
 from bench.inference_timing import read_images, read_spec, time_window, write_cells
 from openlookout.export.onnx_model import load_onnx_model
-from openlookout.hosting.images import decode_request_image
 from openlookout.ml.anomaly import load_anomaly_model
+from openlookout.service.lookoutvision.request_images import decode_request_image
 
 SYSTEMS = {"pytorch": "openlookout PyTorch", "onnx": "openlookout ONNX"}
 

@@ -45,10 +45,10 @@ from bench.inference_stats import (
 )
 from bench.inference_timing import read_images, read_spec
 from openlookout.export.onnx_model import load_onnx_model
-from openlookout.hosting.images import decode_request_image, read_request_image
 from openlookout.hosting.local import HostingPolicy, LocalModelHost
-from openlookout.hosting.results import detect_anomaly_result, read_labels, render_mask
 from openlookout.ml.api import ImagePrediction
+from openlookout.service.lookoutvision.request_images import decode_request_image, read_request_image
+from openlookout.service.lookoutvision.results import detect_anomaly_result, read_labels, render_mask
 
 KEY = "profile"
 CONTENT_TYPE = "image/jpeg"

@@ -27,7 +27,7 @@ from openlookout.blobs.local import LocalBlobStore
 blobs = LocalBlobStore(sys.argv[1]); kind = sys.argv[2]
 try:
     if kind == "l4v":
-        from openlookout.service import dataset_jobs as jobs
+        from openlookout.service.lookoutvision import dataset_jobs as jobs
         from openlookout.manifests import parse_manifest
         from openlookout.manifests.validate import check_image_count
         try:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from openlookout.blobs.base import BlobStore
     from openlookout.hosting.base import ModelHost
     from openlookout.jobs.runner import LocalJobRunner
+    from openlookout.ml.api import ImagePrediction
+    from openlookout.service.custom_labels.hosting import CustomLabelsPrediction
 
 JOB_RUNNERS = ("local",)
 MODEL_HOSTS = ("local",)
@@ -35,8 +37,8 @@ MODEL_HOSTS = ("local",)
 class ModelHosts:
     """One host per API: their units load different kinds of model."""
 
-    lookoutvision: ModelHost
-    custom_labels: ModelHost
+    lookoutvision: ModelHost[ImagePrediction]
+    custom_labels: ModelHost[CustomLabelsPrediction]
 
 
 @dataclass(frozen=True)

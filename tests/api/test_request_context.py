@@ -10,7 +10,7 @@ from openlookout.api.auth import AccessKey, Authenticator, CredentialStore, Prin
 from openlookout.api.context import AppContext, call_service, request_context
 from openlookout.config import Settings
 from openlookout.regions import request_region
-from openlookout.service.request_context import IN_PROCESS, RequestContext
+from openlookout.service.common.request_context import IN_PROCESS, RequestContext
 
 ROOT = AccessKey("AKIAROOTROOTROOT0001", "root-secret-0123456789")
 PARTNER = AccessKey("AKIAPARTNERPARTN0002", "partner-secret-012345", ("rekognition:*",), "210987654321")

@@ -23,8 +23,8 @@ from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.jobs.handlers import get_handler
 from openlookout.kms.keyring import Keyring
 from openlookout.service.custom_labels.facade import CustomLabelsService
+from openlookout.store.common_tables import Job
 from openlookout.store.db import open_database, write_session
-from openlookout.store.tables import Job
 
 IMAGES = "images"
 MANIFESTS = "manifests"

@@ -18,6 +18,7 @@ from openlookout.access import SERVICE_CALLER
 from openlookout.blobs.local import LocalBlobStore
 from openlookout.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
 from openlookout.kms.keyring import MAGIC, InvalidCiphertextError
+from openlookout.service.common.request_context import RequestContext
 from openlookout.service.custom_labels.artifact_crypto import (
     download_artifacts,
     download_version_artifacts,
@@ -27,10 +28,9 @@ from openlookout.service.custom_labels.artifact_crypto import (
 )
 from openlookout.service.custom_labels.facade import CustomLabelsService
 from openlookout.service.custom_labels.lookup import get_project, get_version
-from openlookout.service.request_context import RequestContext
+from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLProjectVersion
 from openlookout.store.db import write_session
-from openlookout.store.tables import utcnow
 
 from .conftest import InlineRunner
 

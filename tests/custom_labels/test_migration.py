@@ -8,9 +8,9 @@ from alembic import command
 from sqlalchemy import inspect
 
 from openlookout.config import Settings
+from openlookout.store.base import Base
 from openlookout.store.custom_labels_tables import CLDataset  # noqa: F401  (registers the tables)
 from openlookout.store.db import alembic_config, open_database
-from openlookout.store.tables import Base
 
 CL_TABLES = {
     "cl_projects",

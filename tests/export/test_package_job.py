@@ -16,9 +16,11 @@ from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.jobs.handlers import get_handler
 from openlookout.jobs.runner import LocalJobRunner
 from openlookout.service.lookoutvision import LookoutVisionService
-from openlookout.service.packaging import PackageModelHandler
+from openlookout.service.lookoutvision.packaging import PackageModelHandler
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.db import open_database, write_session
-from openlookout.store.tables import Job, Model, Project, utcnow
+from openlookout.store.lookoutvision_tables import Model, Project
 
 pytestmark = pytest.mark.slow
 OUT = "edge-out"

@@ -19,9 +19,9 @@ from PIL import Image
 from openlookout.export.onnx_model import load_onnx_model
 from openlookout.export.package import PackageSource, build_package
 from openlookout.export.recipe import ComponentInfo
-from openlookout.hosting.results import detect_anomaly_result, read_labels
 from openlookout.ml.anomaly import load_anomaly_model
 from openlookout.ml.api import LabeledImage
+from openlookout.service.lookoutvision.results import detect_anomaly_result, read_labels
 
 from .conftest import COOKIES_DIR, load_rgb
 

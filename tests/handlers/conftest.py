@@ -19,8 +19,10 @@ from openlookout.blobs.local import LocalBlobStore
 from openlookout.config import Settings
 from openlookout.jobs.base import JobContext, JobFailed, JobHandler
 from openlookout.kms.keyring import Keyring
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.db import open_database
-from openlookout.store.tables import Dataset, DatasetEntry, Job, Model, Project, utcnow
+from openlookout.store.lookoutvision_tables import Dataset, DatasetEntry, Model, Project
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COOKIES_DIR = REPO_ROOT.parent / "shared" / "datasets" / "lfv-cookies"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from openlookout.service.dataset_jobs import ImportDatasetHandler
+from openlookout.service.lookoutvision.dataset_jobs import ImportDatasetHandler
 
 from .conftest import COOKIE_BUCKET, World, cookie_manifest, manifest_line, png, run_job, upload_cookies
 

@@ -6,7 +6,7 @@ import json
 import numpy as np
 from PIL import Image
 
-from openlookout.service.dataset_jobs import ImportDatasetHandler, UpdateDatasetHandler
+from openlookout.service.lookoutvision.dataset_jobs import ImportDatasetHandler, UpdateDatasetHandler
 
 from .conftest import World, manifest_line, png, run_job
 

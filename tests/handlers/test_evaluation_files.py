@@ -7,7 +7,7 @@ import pytest
 
 from openlookout.jobs.base import JobFailed
 from openlookout.ml.api import ImagePrediction, TrainResult
-from openlookout.service.evaluation_files import (
+from openlookout.service.lookoutvision.evaluation_files import (
     EvaluatedImage,
     EvaluationTarget,
     utc_timestamp,
@@ -155,7 +155,7 @@ def test_segmentation_lines_reference_predicted_mask_pngs(world: World) -> None:
     import numpy as np
     from PIL import Image
 
-    from openlookout.service.evaluation_files import ClassColour
+    from openlookout.service.lookoutvision.evaluation_files import ClassColour
 
     world.blobs.create_bucket("out")
     seg = result("segmentation")

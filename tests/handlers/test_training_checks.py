@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from openlookout.service.dataset_jobs import ImportDatasetHandler
-from openlookout.service.training_job import (
+from openlookout.service.lookoutvision.dataset_jobs import ImportDatasetHandler
+from openlookout.service.lookoutvision.training_job import (
     SPLIT_TEST_FRACTION,
     Snapshot,
     TrainModelHandler,
@@ -18,7 +18,7 @@ from openlookout.service.training_job import (
     segmentation_classes,
     stratified_split,
 )
-from openlookout.store.tables import DatasetEntry
+from openlookout.store.lookoutvision_tables import DatasetEntry
 
 from .conftest import World, manifest_line, png, run_job
 
@@ -224,8 +224,8 @@ def test_class_colours_keep_the_first_spelling(tmp_path) -> None:
     from datetime import UTC, datetime
 
     from openlookout.manifests import ColorClass
-    from openlookout.service.evaluation_files import ClassColour
-    from openlookout.service.training_job import TrainingEntry, class_colours, write_labels_file
+    from openlookout.service.lookoutvision.evaluation_files import ClassColour
+    from openlookout.service.lookoutvision.training_job import TrainingEntry, class_colours, write_labels_file
 
     def entry(colour_map: dict[str, dict[str, str]]) -> TrainingEntry:
         parsed = tuple(ColorClass(v["class-name"], v["hex-color"].lower()) for v in colour_map.values())

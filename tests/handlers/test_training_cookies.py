@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from openlookout.service.dataset_jobs import ImportDatasetHandler
-from openlookout.service.training_job import TrainModelHandler
-from openlookout.store.tables import Model
+from openlookout.service.lookoutvision.dataset_jobs import ImportDatasetHandler
+from openlookout.service.lookoutvision.training_job import TrainModelHandler
+from openlookout.store.lookoutvision_tables import Model
 
 from .conftest import COOKIES_DIR, World, cookie_manifest, make_world, run_job, upload_cookies
 

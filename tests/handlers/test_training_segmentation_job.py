@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from openlookout.service.dataset_jobs import ImportDatasetHandler
-from openlookout.service.training_job import TrainModelHandler
-from openlookout.store.tables import Model
+from openlookout.service.lookoutvision.dataset_jobs import ImportDatasetHandler
+from openlookout.service.lookoutvision.training_job import TrainModelHandler
+from openlookout.store.lookoutvision_tables import Model
 
 from .conftest import World, make_world, run_job
 

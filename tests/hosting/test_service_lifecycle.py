@@ -18,8 +18,9 @@ from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.hosting.local import HostingPolicy, LocalModelHost
 from openlookout.jobs.runner import LocalJobRunner
 from openlookout.service.lookoutvision import LookoutVisionService
+from openlookout.store.base import utcnow
 from openlookout.store.db import open_database, write_session
-from openlookout.store.tables import Model, Project, utcnow
+from openlookout.store.lookoutvision_tables import Model, Project
 
 from .conftest import striped_image
 

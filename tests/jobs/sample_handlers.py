@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from openlookout.jobs.base import JobContext, JobFailed
-from openlookout.store.tables import Job
+from openlookout.store.common_tables import Job
 
 
 def _mark(ctx: JobContext, job: Job, suffix: str, text: str = "") -> None:

@@ -17,8 +17,9 @@ from openlookout.config import Settings
 from openlookout.jobs.handlers import EXTRA_HANDLERS_ENV
 from openlookout.jobs.runner import LocalJobRunner, is_worker_of, queue_job
 from openlookout.jobs.worker import SETTINGS_ENV, settings_from_json, settings_to_json
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.db import open_database, write_session
-from openlookout.store.tables import Job, utcnow
 
 from .sample_handlers import ALL
 

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from openlookout.store.base import utcnow
 from openlookout.store.db import write_session
-from openlookout.store.tables import Model, Project, utcnow
+from openlookout.store.lookoutvision_tables import Model, Project
 
 OUT_BUCKET = "edge-out"
 

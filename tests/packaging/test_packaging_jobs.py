@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
 from openlookout.service.lookoutvision import LookoutVisionService
-from openlookout.store.tables import Job
+from openlookout.store.common_tables import Job
 
 
 def queued_kinds(service: LookoutVisionService) -> list[str]:

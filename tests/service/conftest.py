@@ -16,8 +16,10 @@ from openlookout.config import Settings
 from openlookout.hosting.local import LocalModelHost
 from openlookout.jobs.runner import LocalJobRunner
 from openlookout.service.lookoutvision import LookoutVisionService
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.db import open_database, write_session
-from openlookout.store.tables import Dataset, DatasetEntry, Job, Model, Project, utcnow
+from openlookout.store.lookoutvision_tables import Dataset, DatasetEntry, Model, Project
 
 OUTPUT = {"S3Location": {"Bucket": "out-bucket", "Prefix": "runs/"}}
 

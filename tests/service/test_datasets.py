@@ -11,8 +11,9 @@ from sqlalchemy import select
 from openlookout.blobs.local import LocalBlobStore
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
 from openlookout.service.lookoutvision import LookoutVisionService
+from openlookout.store.base import utcnow
 from openlookout.store.db import write_session
-from openlookout.store.tables import DatasetEntry, utcnow
+from openlookout.store.lookoutvision_tables import DatasetEntry
 
 from .conftest import OUTPUT, add_entries, jobs_of_kind, make_trainable_project, set_dataset_status
 

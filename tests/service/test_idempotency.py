@@ -11,8 +11,9 @@ from sqlalchemy import select, update
 from openlookout.errors import ConflictError
 from openlookout.hosting.local import LocalModelHost
 from openlookout.service.lookoutvision import LookoutVisionService
+from openlookout.store.base import utcnow
 from openlookout.store.db import open_database, write_session
-from openlookout.store.tables import ClientToken, Model, utcnow
+from openlookout.store.lookoutvision_tables import ClientToken, Model
 
 from .conftest import OUTPUT, jobs_of_kind, make_trainable_project
 

@@ -16,9 +16,9 @@ from openlookout.errors import (
     NotFoundError,
     QuotaExceededError,
 )
+from openlookout.service.common.request_context import RequestContext
 from openlookout.service.lookoutvision import LookoutVisionService
-from openlookout.service.request_context import RequestContext
-from openlookout.store.tables import utcnow
+from openlookout.store.base import utcnow
 
 from .conftest import (
     OUTPUT,

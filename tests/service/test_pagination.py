@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Integer, column, select, table
 
 from openlookout.errors import InvalidInputError
-from openlookout.service import pagination
+from openlookout.service.common import pagination
 
 QUERY = {"op": "ListThings", "project": "p"}
 things = table("things", column("id", Integer))

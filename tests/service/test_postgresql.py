@@ -27,8 +27,10 @@ from openlookout.config import Settings
 from openlookout.hosting.local import LocalModelHost
 from openlookout.jobs.runner import LocalJobRunner
 from openlookout.service.lookoutvision import LookoutVisionService
+from openlookout.store.base import Base
+from openlookout.store.common_tables import Job
 from openlookout.store.db import open_database
-from openlookout.store.tables import Base, Job, Model
+from openlookout.store.lookoutvision_tables import Model
 
 from .conftest import OUTPUT, add_entries
 

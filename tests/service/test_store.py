@@ -11,8 +11,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
 from openlookout.config import Settings
+from openlookout.store.base import Base, utcnow
 from openlookout.store.db import alembic_config, open_database, write_session
-from openlookout.store.tables import Base, Project, utcnow
+from openlookout.store.lookoutvision_tables import Project
 
 
 def test_migrations_match_the_tables(tmp_path: Path) -> None:

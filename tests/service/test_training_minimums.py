@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openlookout.service.training_minimums import (
+from openlookout.service.lookoutvision.training_minimums import (
     SEPARATE_TEST,
     SEPARATE_TRAIN,
     SINGLE_DATASET,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.concurrency import run_in_threadpool
 
 from openlookout.regions import serving_region
-from openlookout.service.request_context import RequestContext
+from openlookout.service.common.request_context import RequestContext
 
 if TYPE_CHECKING:
     from openlookout.api.auth import Authenticator, Principal

@@ -20,7 +20,6 @@ from openlookout.edge import REQUIREMENTS, RUNNER_DIR, runner_files
 from openlookout.export.graph import DISTANCES_NAME, FEATURES_NAME, INPUT_NAME
 from openlookout.export.onnx_export import ONNX_FILE, export_graph
 from openlookout.export.recipe import RECIPE_FILE, ComponentInfo, greengrass_recipe
-from openlookout.hosting.results import read_labels
 from openlookout.ml.artifacts import (
     CLASSIFIER_FILE,
     NORMALIZATION_FILE,
@@ -30,6 +29,7 @@ from openlookout.ml.artifacts import (
     load_artifacts,
 )
 from openlookout.ml.scoring import SMOOTH_SIGMA
+from openlookout.service.lookoutvision.results import read_labels
 
 EDGE_CONFIG_FILE = "model.json"
 REQUIREMENTS_FILE = "requirements.txt"

@@ -9,12 +9,22 @@ the service changing.
 
 from __future__ import annotations
 
+import io
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from openlookout.ml.api import ImagePrediction
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+DECODE_ERRORS = (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError)
+UNDECODABLE = "The image could not be decoded: {}"
+
+# What a hosted model answers per image: the host passes it through without looking at it,
+# so each API names its own (Lookout for Vision: ImagePrediction; Custom Labels: label or
+# detection predictions).
+ResultT = TypeVar("ResultT")
 
 
 class HostingError(RuntimeError):
@@ -41,6 +51,32 @@ class EncodedImage:
     size: tuple[int, int]
 
 
+def header_size(data: bytes) -> tuple[int, int]:
+    """(height, width) from the image header, without decoding the pixels.
+
+    Raises one of ``DECODE_ERRORS`` when Pillow cannot identify the image.
+    """
+    with Image.open(io.BytesIO(data)) as image:
+        width, height = image.size
+    return int(height), int(width)
+
+
+def decode_image(image: EncodedImage) -> np.ndarray:
+    """(H, W, 3) uint8 RGB of a checked image; ValueError with a user-facing message otherwise."""
+    try:
+        with Image.open(io.BytesIO(image.data)) as opened:
+            opened.load()
+            # JPEGs are usually RGB already: skip convert()'s copy of the pixels.
+            rgb = np.asarray(opened if opened.mode == "RGB" else opened.convert("RGB"))
+    except DECODE_ERRORS as exc:
+        raise ValueError(UNDECODABLE.format(exc)) from None
+    if rgb.shape[:2] != tuple(image.size):
+        raise ValueError(
+            UNDECODABLE.format(f"the header says {image.size[1]}x{image.size[0]} pixels, the data does not")
+        )
+    return rgb
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What a started model reports about itself."""
@@ -64,7 +100,7 @@ class HostStatus:
     throttled: int = 0  # requests refused so since start
 
 
-class ModelHost(Protocol):
+class ModelHost(Protocol[ResultT]):
     def start(self, model_key: str, artifact_dir: Path, min_units: int, max_units: int) -> ModelInfo:
         """Load the model in ``min_units`` units; returns once they all answer (raises HostingError)."""
         ...
@@ -73,7 +109,7 @@ class ModelHost(Protocol):
         """Stop every unit of the model; unknown keys are ignored."""
         ...
 
-    def submit(self, model_key: str, image: EncodedImage) -> Future[ImagePrediction]:
+    def submit(self, model_key: str, image: EncodedImage) -> Future[ResultT]:
         """Queue one encoded image; ``asyncio.wrap_future`` makes the result awaitable.
 
         The host decodes it (to RGB) next to the model. The future fails with
@@ -83,7 +119,7 @@ class ModelHost(Protocol):
         """
         ...
 
-    def predict(self, model_key: str, image: EncodedImage, timeout_s: float | None = None) -> ImagePrediction:
+    def predict(self, model_key: str, image: EncodedImage, timeout_s: float | None = None) -> ResultT:
         """``submit(...).result()`` for callers in a thread."""
         ...
 

@@ -33,6 +33,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic
 
 from openlookout.hosting.base import (
     EncodedImage,
@@ -41,10 +42,10 @@ from openlookout.hosting.base import (
     HostStatus,
     ModelInfo,
     ModelNotHostedError,
+    ResultT,
 )
 from openlookout.hosting.units import BatchLimits, Request, Unit
 from openlookout.hosting.worker import DEFAULT_LOADER
-from openlookout.ml.api import ImagePrediction
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class HostingPolicy:
     loader: str = DEFAULT_LOADER  # "module:function" that loads an artefact folder
 
 
-class _HostedModel:
+class _HostedModel(Generic[ResultT]):
     def __init__(
         self, key: str, artifact_dir: Path, min_units: int, max_units: int, policy: HostingPolicy
     ) -> None:
@@ -184,8 +185,8 @@ class _HostedModel:
     def queue_bound(self) -> int:
         return self.policy.queue_per_unit * max(len(self.units), 1)
 
-    def submit(self, image: EncodedImage) -> Future[ImagePrediction]:
-        future: Future[ImagePrediction] = Future()
+    def submit(self, image: EncodedImage) -> Future[ResultT]:
+        future: Future[ResultT] = Future()
         if self.stopped.is_set():
             future.set_exception(ModelNotHostedError(f"Model {self.key} is not hosted."))
             return future
@@ -239,18 +240,18 @@ class _HostedModel:
                 request.future.set_exception(ModelNotHostedError(f"Model {self.key} was stopped."))
 
 
-class LocalModelHost:
+class LocalModelHost(Generic[ResultT]):
     """``ModelHost`` running every unit as a spawned process of this server."""
 
     def __init__(self, policy: HostingPolicy | None = None) -> None:
         self.policy = policy or HostingPolicy()
-        self._models: dict[str, _HostedModel] = {}
+        self._models: dict[str, _HostedModel[ResultT]] = {}
         self._lock = threading.Lock()
 
     def start(self, model_key: str, artifact_dir: Path, min_units: int, max_units: int) -> ModelInfo:
         if not 1 <= min_units <= max_units:
             raise HostingError(f"Inference units must satisfy 1 <= min ({min_units}) <= max ({max_units}).")
-        model = _HostedModel(model_key, Path(artifact_dir), min_units, max_units, self.policy)
+        model = _HostedModel[ResultT](model_key, Path(artifact_dir), min_units, max_units, self.policy)
         with self._lock:
             if model_key in self._models:
                 raise HostingError(f"Model {model_key} is already hosted.")
@@ -269,16 +270,16 @@ class LocalModelHost:
         if model is not None:
             model.stop()
 
-    def _ready_model(self, model_key: str) -> _HostedModel:
+    def _ready_model(self, model_key: str) -> _HostedModel[ResultT]:
         model = self._models.get(model_key)
         if model is None or model.info is None:
             raise ModelNotHostedError(f"Model {model_key} is not hosted.")
         return model
 
-    def submit(self, model_key: str, image: EncodedImage) -> Future[ImagePrediction]:
+    def submit(self, model_key: str, image: EncodedImage) -> Future[ResultT]:
         return self._ready_model(model_key).submit(image)
 
-    def predict(self, model_key: str, image: EncodedImage, timeout_s: float | None = None) -> ImagePrediction:
+    def predict(self, model_key: str, image: EncodedImage, timeout_s: float | None = None) -> ResultT:
         return self.submit(model_key, image).result(timeout_s)
 
     def status(self, model_key: str) -> HostStatus | None:

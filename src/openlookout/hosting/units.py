@@ -12,10 +12,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.context import SpawnContext
 from pathlib import Path
+from typing import Any
 
 from openlookout.hosting.base import EncodedImage, HostingError, ImageDecodeError, ModelInfo
 from openlookout.hosting.worker import ImageRejected, serve
-from openlookout.ml.api import ImagePrediction
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ POLL_S = 0.1  # how often an idle dispatcher looks at its retire flag
 @dataclass
 class Request:
     image: EncodedImage
-    future: Future[ImagePrediction]
+    future: Future[Any]  # the API's prediction type; the unit passes it through
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class Unit:
             raise HostingError(str(payload))
         return payload
 
-    def run_batch(self, images: list[EncodedImage]) -> list[ImagePrediction | ImageRejected]:
+    def run_batch(self, images: list[EncodedImage]) -> list[Any]:  # predictions | ImageRejected
         """One answer per image, in order; HostingError when the whole batch failed."""
         try:
             self._conn.send(("predict", images))

@@ -3,7 +3,7 @@
 Protocol (pickled tuples over a ``multiprocessing`` connection):
   unit → host, once:  ("ready", ModelInfo) | ("error", message)
   host → unit:        ("predict", [EncodedImage])
-                      → ("ok", [ImagePrediction | ImageRejected], one per image, in order)
+                      → ("ok", [prediction | ImageRejected], one per image, in order)
                       | ("error", message) when the batch as a whole failed
   host → unit:        None → the unit exits
 The unit also exits when the host's end of the pipe closes (server killed).
@@ -27,8 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from openlookout.hosting.base import EncodedImage, ModelInfo
-from openlookout.hosting.images import UNDECODABLE, decode_image
+from openlookout.hosting.base import UNDECODABLE, EncodedImage, ModelInfo, decode_image
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ def decode_batch(images: list[EncodedImage], pool: ThreadPoolExecutor) -> list[n
 
 
 def predict_batch(model: Any, images: list[EncodedImage], pool: ThreadPoolExecutor) -> list[Any]:
-    """One ImagePrediction or ImageRejected per image, in order."""
+    """One prediction (whatever the loaded model returns) or ImageRejected per image, in order."""
     answers: list[Any] = decode_batch(images, pool)
     decoded = [(index, rgb) for index, rgb in enumerate(answers) if isinstance(rgb, np.ndarray)]
     if decoded:

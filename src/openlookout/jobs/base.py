@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from openlookout.blobs.base import BlobStore
     from openlookout.config import Settings
     from openlookout.kms.keyring import Keyring
-    from openlookout.store.tables import Job
+    from openlookout.store.common_tables import Job
 
 
 class JobStatus(StrEnum):

@@ -16,14 +16,14 @@ from openlookout.jobs.base import JobHandler
 
 EXTRA_HANDLERS_ENV = "OPENLOOKOUT_EXTRA_JOB_HANDLERS"
 BUILTIN_HANDLERS: dict[str, tuple[str, str]] = {
-    "import_dataset": ("openlookout.service.dataset_jobs", "ImportDatasetHandler"),
-    "update_dataset": ("openlookout.service.dataset_jobs", "UpdateDatasetHandler"),
-    "train_model": ("openlookout.service.training_job", "TrainModelHandler"),
+    "import_dataset": ("openlookout.service.lookoutvision.dataset_jobs", "ImportDatasetHandler"),
+    "update_dataset": ("openlookout.service.lookoutvision.dataset_jobs", "UpdateDatasetHandler"),
+    "train_model": ("openlookout.service.lookoutvision.training_job", "TrainModelHandler"),
     "cl_import_dataset": (
         "openlookout.service.custom_labels.dataset_job",
         "ImportCustomLabelsDatasetHandler",
     ),
-    "package_model": ("openlookout.service.packaging", "PackageModelHandler"),
+    "package_model": ("openlookout.service.lookoutvision.packaging", "PackageModelHandler"),
     "cl_train_version": (
         "openlookout.service.custom_labels.training_job",
         "TrainCustomLabelsVersionHandler",

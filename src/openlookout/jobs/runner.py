@@ -35,8 +35,9 @@ from openlookout.jobs.worker import (
     finish,
     settings_to_json,
 )
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.db import write_session
-from openlookout.store.tables import Job, utcnow
 
 log = logging.getLogger(__name__)
 

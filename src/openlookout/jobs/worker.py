@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from openlookout.config import Settings
 from openlookout.jobs.base import JobContext, JobFailed, JobHandler, JobStatus
 from openlookout.jobs.handlers import UnknownJobKind, get_handler
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.db import write_session
-from openlookout.store.tables import Job, utcnow
 
 SETTINGS_ENV = "OPENLOOKOUT_JOB_SETTINGS"
 log = logging.getLogger("openlookout.jobs.worker")

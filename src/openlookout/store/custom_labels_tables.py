@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from openlookout.store.tables import Base, UTCDateTime, utcnow
+from openlookout.store.base import Base, UTCDateTime, utcnow
 
 
 class CLProject(Base):

@@ -32,9 +32,10 @@ from openlookout.service.custom_labels.version_status import (
     COPYING_IN_PROGRESS,
     MESSAGES,
 )
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
 from openlookout.store.db import write_session
-from openlookout.store.tables import Job, utcnow
 
 SUMMARY_NAME = "EvaluationResultSummary-{project}-{version}.json"
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from openlookout.access import CallerBlobStore
 from openlookout.errors import AccessDeniedError, ConflictError, InvalidInputError
 from openlookout.jobs.runner import JobSubmitter, queue_job
+from openlookout.service.common.kms_keys import KeyResolver, check_kms_key
 from openlookout.service.custom_labels import tags
 from openlookout.service.custom_labels.arns import version_arn
 from openlookout.service.custom_labels.errors import duplicate_as
@@ -28,10 +29,9 @@ from openlookout.service.custom_labels.version_status import (
     IN_PROGRESS,
     MESSAGES,
 )
-from openlookout.service.kms_keys import KeyResolver, check_kms_key
+from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
 from openlookout.store.db import write_session
-from openlookout.store.tables import utcnow
 
 ACTION = "rekognition:CopyProjectVersion"
 

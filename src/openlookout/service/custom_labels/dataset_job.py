@@ -33,9 +33,10 @@ from openlookout.service.custom_labels.datasets import (
     SUCCESS,
     UPDATE_COMPLETE,
 )
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.custom_labels_tables import CLDataset
 from openlookout.store.db import write_session
-from openlookout.store.tables import Job, utcnow
 
 FETCH_WORKERS = 8
 # Spec B.4 image limits for training and test images.

@@ -28,9 +28,9 @@ from openlookout.service.custom_labels.errors import (
     duplicate_as,
 )
 from openlookout.service.custom_labels.lookup import get_dataset, get_project
+from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLDataset
 from openlookout.store.db import write_session
-from openlookout.store.tables import utcnow
 
 IMPORT_JOB_KIND = "cl_import_dataset"
 CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"

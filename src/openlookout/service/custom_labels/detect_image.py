@@ -12,8 +12,7 @@ from typing import Any
 from openlookout.access import CallerBlobStore
 from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.errors import InvalidInputError
-from openlookout.hosting.base import EncodedImage
-from openlookout.hosting.images import DECODE_ERRORS, UNDECODABLE, header_size
+from openlookout.hosting.base import DECODE_ERRORS, UNDECODABLE, EncodedImage, header_size
 from openlookout.service.custom_labels.errors import InvalidS3ObjectError
 from openlookout.service.custom_labels.image_errors import ImageTooLargeError, InvalidImageFormatError
 

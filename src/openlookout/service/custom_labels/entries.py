@@ -10,7 +10,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from openlookout.manifests.custom_labels import ValidatedLine
-from openlookout.service import pagination
+from openlookout.service.common import pagination
 from openlookout.store.custom_labels_tables import CLDatasetEntry, CLEntryLabel
 from openlookout.store.text_match import contains_text
 

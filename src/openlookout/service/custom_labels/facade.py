@@ -16,9 +16,9 @@ from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
 from openlookout.jobs.runner import JobSubmitter
 from openlookout.kms.keyring import Keyring
+from openlookout.service.common.request_context import IN_PROCESS, RequestContext
 from openlookout.service.custom_labels import copy_version, datasets, policies, projects, tags, versions
-from openlookout.service.custom_labels.hosting import CustomLabelsHosting
-from openlookout.service.request_context import IN_PROCESS, RequestContext
+from openlookout.service.custom_labels.hosting import CustomLabelsHosting, CustomLabelsPrediction
 
 if TYPE_CHECKING:
     from openlookout.composition import ServiceDeps
@@ -33,7 +33,7 @@ class CustomLabelsService:
         sessions: sessionmaker[Session],
         blobs: BlobStore,
         runner: JobSubmitter,
-        host: ModelHost,
+        host: ModelHost[CustomLabelsPrediction],
         keyring: Keyring,
     ) -> None:
         self.settings = settings

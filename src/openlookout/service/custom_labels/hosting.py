@@ -1,6 +1,6 @@
 """Hosting Custom Labels models: StartProjectVersion, StopProjectVersion, DetectCustomLabels.
 
-The lifecycle is the one Lookout for Vision models use (``service/hosting_lifecycle.py``): the
+The lifecycle is the one Lookout for Vision models use (``service/common/hosting_lifecycle.py``): the
 call moves the status (STARTING / STOPPING) and a background thread downloads the model and
 starts its inference units on the ``ModelHost``, then RUNNING (or FAILED with the reason) /
 STOPPED. The database keeps the desired state, so ``restore`` after a restart hosts RUNNING
@@ -22,6 +22,8 @@ from openlookout.hosting.base import ModelHost, ModelInfo
 from openlookout.kms.keyring import Keyring
 from openlookout.ml.custom_labels_models import read_custom_labels_thresholds
 from openlookout.ml.detection.types import DetectionPrediction
+from openlookout.ml.labels.types import LabelPrediction
+from openlookout.service.common.hosting_lifecycle import HostingLifecycle, HostingStatuses, inference_units
 from openlookout.service.custom_labels import detect_image
 from openlookout.service.custom_labels.artifact_crypto import download_version_artifacts
 from openlookout.service.custom_labels.detection_response import select_detections
@@ -37,13 +39,14 @@ from openlookout.service.custom_labels.version_status import (
     STOPPED,
     STOPPING,
 )
-from openlookout.service.hosting_lifecycle import HostingLifecycle, HostingStatuses, inference_units
 from openlookout.store.custom_labels_tables import CLProjectVersion
 from openlookout.store.db import write_session
 
 # The loader of the hosting units: image-label and object-detection models alike (by the
 # model file in the folder). The composition root builds the host with it.
 LABEL_LOADER = "openlookout.ml.custom_labels_models:load_custom_labels_model"
+# What that loader's models answer per image.
+CustomLabelsPrediction = LabelPrediction | DetectionPrediction
 
 
 def select_labels(
@@ -69,8 +72,8 @@ STATUSES = HostingStatuses(
 )
 
 
-class CustomLabelsHosting(HostingLifecycle):
-    """Custom Labels versions on a ``ModelHost`` (lifecycle: ``service/hosting_lifecycle.py``)."""
+class CustomLabelsHosting(HostingLifecycle[CustomLabelsPrediction]):
+    """Custom Labels versions on a ``ModelHost`` (lifecycle: ``service/common/hosting_lifecycle.py``)."""
 
     row_type = CLProjectVersion
     statuses = STATUSES
@@ -82,7 +85,7 @@ class CustomLabelsHosting(HostingLifecycle):
         settings: Settings,
         sessions: sessionmaker[Session],
         blobs: BlobStore,
-        host: ModelHost,
+        host: ModelHost[CustomLabelsPrediction],
         keyring: Keyring,
     ) -> None:
         super().__init__(settings, sessions, blobs, host)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.errors import InvalidInputError, NotFoundError
-from openlookout.service import pagination
+from openlookout.service.common import pagination
 from openlookout.service.custom_labels.errors import (
     AlreadyExistsError,
     LimitExceededError,
@@ -26,9 +26,9 @@ from openlookout.service.custom_labels.errors import (
     duplicate_as,
 )
 from openlookout.service.custom_labels.lookup import get_project
+from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLProjectPolicy
 from openlookout.store.db import write_session
-from openlookout.store.tables import utcnow
 
 # Undocumented in AWS; five keeps the ListProjectPolicies default page complete.
 MAX_POLICIES_PER_PROJECT = 5

@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, NotSupportedError
 from openlookout.regions import creation_region, request_region
-from openlookout.service import pagination
+from openlookout.service.common import pagination
 from openlookout.service.custom_labels import tags
 from openlookout.service.custom_labels.arns import project_arn
 from openlookout.service.custom_labels.errors import duplicate_as
 from openlookout.service.custom_labels.lookup import get_project
+from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLDataset, CLProject, CLProjectVersion
 from openlookout.store.db import write_session
-from openlookout.store.tables import utcnow
 
 CUSTOM_LABELS = "CUSTOM_LABELS"
 CONTENT_MODERATION = "CONTENT_MODERATION"

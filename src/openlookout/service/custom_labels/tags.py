@@ -9,11 +9,11 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from openlookout.service.common.tags import delete_all_tags, put_tags, validate_tags
 from openlookout.service.custom_labels.arns import parse_arn
 from openlookout.service.custom_labels.lookup import require_resource
-from openlookout.service.tags import delete_all_tags, put_tags, validate_tags
+from openlookout.store.common_tables import Tag
 from openlookout.store.db import write_session
-from openlookout.store.tables import Tag
 
 
 def checked_tags(tags: dict[str, str] | None) -> dict[str, str]:

@@ -41,9 +41,10 @@ from openlookout.service.custom_labels.version_status import (
     TRAINING_FAILED,
     TRAINING_IN_PROGRESS,
 )
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
 from openlookout.store.db import write_session
-from openlookout.store.tables import Job, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from openlookout.blobs.base import BlobError, BlobStore
 from openlookout.blobs.prefix import delete_prefix
 from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.jobs.runner import JobSubmitter, queue_job
-from openlookout.service import pagination
+from openlookout.service.common import pagination
+from openlookout.service.common.kms_keys import KeyResolver, check_kms_key
 from openlookout.service.custom_labels import tags
 from openlookout.service.custom_labels.arns import version_arn
 from openlookout.service.custom_labels.datasets import BUSY_STATES, READY_STATES
@@ -37,10 +38,9 @@ from openlookout.service.custom_labels.version_status import (
     TRAIN_JOB_KIND,
     TRAINING_IN_PROGRESS,
 )
-from openlookout.service.kms_keys import KeyResolver, check_kms_key
+from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLDataset, CLProjectVersion
 from openlookout.store.db import write_session
-from openlookout.store.tables import utcnow
 
 
 def describe(version: CLProjectVersion) -> dict[str, Any]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from openlookout.store import custom_labels_tables  # noqa: F401  (registers the CL tables)
-from openlookout.store.tables import Base
+# Importing the table modules registers every table on the one Base.metadata.
+from openlookout.store import common_tables, custom_labels_tables, lookoutvision_tables  # noqa: F401
+from openlookout.store.base import Base
 
 config = context.config
 target_metadata = Base.metadata

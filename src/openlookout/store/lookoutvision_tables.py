@@ -1,60 +1,16 @@
-"""Metadata tables (SQLAlchemy 2 declarative).
+"""Lookout for Vision's tables (SQLAlchemy 2 declarative, on ``store/base.py``'s ``Base``).
 
-Every schema change needs an Alembic revision in ``store/migrations/versions``.
-Timestamps are timezone-aware UTC datetimes. Status columns hold the AWS enum
-strings verbatim (``TRAINING``, ``CREATE_COMPLETE``, ...).
+Status columns hold the AWS enum strings verbatim (``TRAINING``, ``CREATE_COMPLETE``, ...).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import (
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores UTC; always returns aware datetimes (SQLite drops tzinfo otherwise)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-# Named constraints let Alembic alter or drop them on every backend (PostgreSQL needs the names).
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from openlookout.store.base import Base, UTCDateTime, utcnow
 
 
 class Project(Base):
@@ -141,16 +97,6 @@ class Model(Base):
     project: Mapped[Project] = relationship(back_populates="models")
 
 
-class Tag(Base):
-    __tablename__ = "tags"
-    __table_args__ = (UniqueConstraint("resource_arn", "key"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    resource_arn: Mapped[str] = mapped_column(String(1011), index=True)
-    key: Mapped[str] = mapped_column(String(128))
-    value: Mapped[str] = mapped_column(String(256))
-
-
 class ClientToken(Base):
     """Idempotency record: (operation, token) → parameters hash and first response."""
 
@@ -163,27 +109,6 @@ class ClientToken(Base):
     params_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[str] = mapped_column(Text)  # JSON of the first response
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-
-class Job(Base):
-    """A long task (dataset import/update, training). Survives restarts."""
-
-    __tablename__ = "jobs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # see jobs/handlers.py
-    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON
-    status: Mapped[str] = mapped_column(String(16), default="QUEUED", index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    project_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    dataset_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    model_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ModelPackagingJob(Base):

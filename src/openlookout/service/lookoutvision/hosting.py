@@ -7,7 +7,7 @@ database keeps the desired state, so a restarted server starts HOSTED and STARTI
 models again and settles STOPPING_HOSTING ones as TRAINED (docs/hosting.md). The lifecycle
 itself is shared with Custom Labels: ``hosting_lifecycle.py``.
 
-Edge packaging lives in service/packaging.py.
+Edge packaging lives in service/lookoutvision/packaging.py.
 """
 
 from __future__ import annotations
@@ -22,14 +22,15 @@ from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.hosting.base import ModelHost, ModelInfo
-from openlookout.hosting.images import check_content_type, read_request_image
-from openlookout.hosting.results import AnomalyLabel, detect_anomaly_result, read_labels
-from openlookout.service.hosting_lifecycle import HostingLifecycle, HostingStatuses, inference_units
-from openlookout.service.idempotency import run_once, scope_for
-from openlookout.service.models import get_model
-from openlookout.service.projects import get_project
-from openlookout.service.statuses import ModelStatus
-from openlookout.store.tables import Model
+from openlookout.ml.api import ImagePrediction
+from openlookout.service.common.hosting_lifecycle import HostingLifecycle, HostingStatuses, inference_units
+from openlookout.service.lookoutvision.idempotency import run_once, scope_for
+from openlookout.service.lookoutvision.models import get_model
+from openlookout.service.lookoutvision.projects import get_project
+from openlookout.service.lookoutvision.request_images import check_content_type, read_request_image
+from openlookout.service.lookoutvision.results import AnomalyLabel, detect_anomaly_result, read_labels
+from openlookout.service.lookoutvision.statuses import ModelStatus
+from openlookout.store.lookoutvision_tables import Model
 
 STARTABLE = frozenset({ModelStatus.TRAINED, ModelStatus.HOSTING_FAILED})
 STATUSES = HostingStatuses(
@@ -62,7 +63,7 @@ def _not_hosted(model: Model, project_name: str) -> ConflictError:
     )
 
 
-class ModelHosting(HostingLifecycle):
+class ModelHosting(HostingLifecycle[ImagePrediction]):
     """Lookout for Vision models on a ``ModelHost`` (lifecycle: ``hosting_lifecycle.py``)."""
 
     row_type = Model
@@ -71,7 +72,11 @@ class ModelHosting(HostingLifecycle):
     no_artifacts_message = "The model has no trained artefacts to host."
 
     def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], blobs: BlobStore, host: ModelHost
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        blobs: BlobStore,
+        host: ModelHost[ImagePrediction],
     ) -> None:
         super().__init__(settings, sessions, blobs, host)
         self._labels: dict[int, list[AnomalyLabel]] = {}

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, NotFoundError
 from openlookout.regions import creation_region, request_region
-from openlookout.service import pagination
-from openlookout.service.arns import project_arn
-from openlookout.service.idempotency import run_once, scope_for
-from openlookout.service.tags import delete_all_tags
-from openlookout.store.tables import Dataset, Model, Project, utcnow
+from openlookout.service.common import pagination
+from openlookout.service.common.tags import delete_all_tags
+from openlookout.service.lookoutvision.arns import project_arn
+from openlookout.service.lookoutvision.idempotency import run_once, scope_for
+from openlookout.store.base import utcnow
+from openlookout.store.lookoutvision_tables import Dataset, Model, Project
 
 
 def get_project(session: Session, project_name: str, for_update: bool = False) -> Project:

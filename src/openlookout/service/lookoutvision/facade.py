@@ -17,10 +17,11 @@ from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
 from openlookout.jobs.runner import JobSubmitter
-from openlookout.service import datasets, hosting, models, packaging, projects
-from openlookout.service import tags as tag_service
-from openlookout.service.kms_keys import KeyResolver
-from openlookout.service.request_context import IN_PROCESS, RequestContext
+from openlookout.ml.api import ImagePrediction
+from openlookout.service.common.kms_keys import KeyResolver
+from openlookout.service.common.request_context import IN_PROCESS, RequestContext
+from openlookout.service.lookoutvision import datasets, hosting, models, packaging, projects
+from openlookout.service.lookoutvision import tags as tag_service
 
 if TYPE_CHECKING:
     from openlookout.composition import ServiceDeps
@@ -36,7 +37,7 @@ class LookoutVisionService:
         blobs: BlobStore,
         keyring: KeyResolver,
         runner: JobSubmitter,
-        host: ModelHost,
+        host: ModelHost[ImagePrediction],
     ) -> None:
         self.settings = settings
         self.sessions = sessions

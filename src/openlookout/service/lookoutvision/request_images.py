@@ -1,25 +1,20 @@
-"""Request images: the server's cheap checks, and the full decode the inference units do.
+"""DetectAnomalies request bodies: the server's cheap checks, and the in-process full decode.
 
 The server checks what it can check without decoding (declared type, the bytes' real type,
 the dimensions in the header; ~0.3 ms for a 576x768 JPEG) and queues the encoded bytes as
-an ``EncodedImage``. The unit decodes them (``decode_image``, ~10 ms): the bytes cross the
-pipe instead of a three times larger pixel array, and the decode runs beside the other
-requests' work in the unit rather than on the server's request thread (docs/hosting.md).
+an ``EncodedImage``. The unit decodes them (``hosting.base.decode_image``, ~10 ms): the bytes
+cross the pipe instead of a three times larger pixel array, and the decode runs beside the
+other requests' work in the unit rather than on the server's request thread (docs/hosting.md).
 """
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from openlookout.errors import InvalidInputError
-from openlookout.hosting.base import EncodedImage
+from openlookout.hosting.base import DECODE_ERRORS, UNDECODABLE, EncodedImage, decode_image, header_size
 
 MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
-DECODE_ERRORS = (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError)
-UNDECODABLE = "The image could not be decoded: {}"
 
 
 def _media_type(content_type: str) -> str:
@@ -34,16 +29,6 @@ def check_content_type(content_type: str) -> str:
             f"ContentType must be image/png or image/jpeg; got {content_type!r}.", field="ContentType"
         )
     return media_type
-
-
-def header_size(data: bytes) -> tuple[int, int]:
-    """(height, width) from the image header, without decoding the pixels.
-
-    Raises one of ``DECODE_ERRORS`` when Pillow cannot identify the image.
-    """
-    with Image.open(io.BytesIO(data)) as image:
-        width, height = image.size
-    return int(height), int(width)
 
 
 def read_request_image(body: bytes, content_type: str, expected_size: tuple[int, int]) -> EncodedImage:
@@ -66,22 +51,6 @@ def read_request_image(body: bytes, content_type: str, expected_size: tuple[int,
             field="Body",
         )
     return EncodedImage(bytes(body), (height, width))
-
-
-def decode_image(image: EncodedImage) -> np.ndarray:
-    """(H, W, 3) uint8 RGB of a checked image; ValueError with a user-facing message otherwise."""
-    try:
-        with Image.open(io.BytesIO(image.data)) as opened:
-            opened.load()
-            # JPEGs are usually RGB already: skip convert()'s copy of the pixels.
-            rgb = np.asarray(opened if opened.mode == "RGB" else opened.convert("RGB"))
-    except DECODE_ERRORS as exc:
-        raise ValueError(UNDECODABLE.format(exc)) from None
-    if rgb.shape[:2] != tuple(image.size):
-        raise ValueError(
-            UNDECODABLE.format(f"the header says {image.size[1]}x{image.size[0]} pixels, the data does not")
-        )
-    return rgb
 
 
 def decode_request_image(body: bytes, content_type: str, expected_size: tuple[int, int]) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The minimum numbers of labeled images a Lookout for Vision training needs (spec A.5.2).
 
-One rule for both checks: CreateModel refuses synchronously (``service/models.py``), and the
-training job checks again (``service/training_job.py``) because the datasets may have been
+One rule for both checks: CreateModel refuses synchronously (``service/lookoutvision/models.py``), and the
+training job checks again (``service/lookoutvision/training_job.py``) because the datasets may have been
 updated since. Each counts its own images and words its own message; the comparison is here.
 """
 

@@ -1,6 +1,6 @@
 """The hosting lifecycle both APIs share: start in the background, stop, restore after a restart.
 
-Lookout for Vision models (``service/hosting.py``) and Custom Labels versions
+Lookout for Vision models (``service/lookoutvision/hosting.py``) and Custom Labels versions
 (``service/custom_labels/hosting.py``) are hosted the same way; only their table, their
 status names and what they keep about a hosted model differ. The API call moves the row
 to its *starting* (or *stopping*) status; a background thread downloads the artefacts,
@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic
 
 from sqlalchemy import ScalarResult, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,9 +35,10 @@ from openlookout.hosting.base import (
     ImageDecodeError,
     ModelHost,
     ModelInfo,
+    ResultT,
 )
+from openlookout.store.base import utcnow
 from openlookout.store.db import write_session
-from openlookout.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def inference_units(min_units: int, max_units: int | None) -> int:
     return max_units
 
 
-class HostingLifecycle(ABC):
+class HostingLifecycle(ABC, Generic[ResultT]):
     """Background bring-up and take-down of hosted rows, and their recovery after a restart.
 
     Rows need ``id``, ``status``, ``status_message``, ``updated_at``, ``artifact_prefix``,
@@ -83,7 +84,7 @@ class HostingLifecycle(ABC):
     no_artifacts_message: ClassVar[str]
 
     def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], blobs: BlobStore, host: ModelHost
+        self, settings: Settings, sessions: sessionmaker[Session], blobs: BlobStore, host: ModelHost[ResultT]
     ) -> None:
         self.settings, self.sessions, self.blobs, self.host = settings, sessions, blobs, host
 
@@ -133,7 +134,7 @@ class HostingLifecycle(ABC):
         image: EncodedImage,
         stopped: Callable[[], Exception],
         undecodable: Callable[[str], Exception],
-    ) -> Any:
+    ) -> ResultT:
         """One prediction; ``stopped()`` is raised when the model went away while waiting,
         ``undecodable(message)`` when the unit could not decode the image."""
         key = self.host_key(row_id)

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openlookout.errors import ConflictError
 from openlookout.regions import request_region
+from openlookout.store.base import utcnow
 from openlookout.store.db import write_session
-from openlookout.store.tables import ClientToken, utcnow
+from openlookout.store.lookoutvision_tables import ClientToken
 
 TOKEN_LIFETIME = timedelta(hours=8)
 _DATETIME_TAG = "$datetime"

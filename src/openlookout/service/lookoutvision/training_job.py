@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from openlookout.access import S3LocationDenied, caller_blobs
 from openlookout.blobs.base import BlobStore, ensure_bucket
 from openlookout.blobs.prefix import delete_prefix
-from openlookout.hosting.results import LABELS_FILE
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.kms.keyring import UnknownKeyError
 from openlookout.manifests import (
@@ -39,18 +38,21 @@ from openlookout.manifests import (
 )
 from openlookout.manifests.validate import SAME_DIMENSIONS_MESSAGE
 from openlookout.ml.api import LabeledImage, TrainingDataError
-from openlookout.service.dataset_jobs import FETCH_WORKERS, read_image_object
-from openlookout.service.evaluation_files import (
+from openlookout.service.lookoutvision.dataset_jobs import FETCH_WORKERS, read_image_object
+from openlookout.service.lookoutvision.evaluation_files import (
     ClassColour,
     EvaluatedImage,
     EvaluationTarget,
     require_output_bucket,
     write_evaluation_files,
 )
-from openlookout.service.statuses import ModelStatus
-from openlookout.service.training_minimums import LabelCounts, Shortfall, shortfalls
+from openlookout.service.lookoutvision.results import LABELS_FILE
+from openlookout.service.lookoutvision.statuses import ModelStatus
+from openlookout.service.lookoutvision.training_minimums import LabelCounts, Shortfall, shortfalls
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.db import write_session
-from openlookout.store.tables import Dataset, DatasetEntry, Job, Model, Project, utcnow
+from openlookout.store.lookoutvision_tables import Dataset, DatasetEntry, Model, Project
 
 log = logging.getLogger(__name__)
 

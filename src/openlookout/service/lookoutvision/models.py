@@ -21,17 +21,18 @@ from openlookout.errors import (
     QuotaExceededError,
 )
 from openlookout.jobs.runner import JobSubmitter, queue_job
-from openlookout.service import pagination
-from openlookout.service.arns import model_arn
-from openlookout.service.datasets import COMPLETE_STATES, find_dataset
-from openlookout.service.idempotency import run_once, scope_for
-from openlookout.service.kms_keys import KeyResolver, check_kms_key
-from openlookout.service.projects import get_project
-from openlookout.service.statuses import ModelStatus
-from openlookout.service.tags import delete_all_tags, put_tags, validate_tags
-from openlookout.service.training_minimums import LabelCounts, Shortfall, shortfalls
+from openlookout.service.common import pagination
+from openlookout.service.common.kms_keys import KeyResolver, check_kms_key
+from openlookout.service.common.tags import delete_all_tags, put_tags, validate_tags
+from openlookout.service.lookoutvision.arns import model_arn
+from openlookout.service.lookoutvision.datasets import COMPLETE_STATES, find_dataset
+from openlookout.service.lookoutvision.idempotency import run_once, scope_for
+from openlookout.service.lookoutvision.projects import get_project
+from openlookout.service.lookoutvision.statuses import ModelStatus
+from openlookout.service.lookoutvision.training_minimums import LabelCounts, Shortfall, shortfalls
+from openlookout.store.base import utcnow
 from openlookout.store.db import write_session
-from openlookout.store.tables import DatasetEntry, Model, Project, utcnow
+from openlookout.store.lookoutvision_tables import DatasetEntry, Model, Project
 
 log = logging.getLogger(__name__)
 

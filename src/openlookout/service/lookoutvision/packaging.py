@@ -30,14 +30,16 @@ from openlookout.export.recipe import ComponentInfo
 from openlookout.export.target import GreengrassTarget, parse_greengrass
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.jobs.runner import JobSubmitter, queue_job
-from openlookout.service import pagination
-from openlookout.service.idempotency import run_once, scope_for
-from openlookout.service.models import get_model
-from openlookout.service.projects import get_project
-from openlookout.service.statuses import ModelStatus, PackagingJobStatus
-from openlookout.service.tags import validate_tags
+from openlookout.service.common import pagination
+from openlookout.service.common.tags import validate_tags
+from openlookout.service.lookoutvision.idempotency import run_once, scope_for
+from openlookout.service.lookoutvision.models import get_model
+from openlookout.service.lookoutvision.projects import get_project
+from openlookout.service.lookoutvision.statuses import ModelStatus, PackagingJobStatus
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.db import write_session
-from openlookout.store.tables import Job, Model, ModelPackagingJob, Project, utcnow
+from openlookout.store.lookoutvision_tables import Model, ModelPackagingJob, Project
 
 log = logging.getLogger(__name__)
 

@@ -43,9 +43,11 @@ from openlookout.manifests.validate import (
     check_single_bucket,
     check_unique_sources,
 )
-from openlookout.service.statuses import DatasetStatus
+from openlookout.service.lookoutvision.statuses import DatasetStatus
+from openlookout.store.base import utcnow
+from openlookout.store.common_tables import Job
 from openlookout.store.db import write_session
-from openlookout.store.tables import Dataset, DatasetEntry, Job, utcnow
+from openlookout.store.lookoutvision_tables import Dataset, DatasetEntry
 
 # Fetching is I/O bound (local disk or S3); a few threads hide the latency
 # without flooding a small machine with decodes.

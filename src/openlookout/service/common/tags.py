@@ -1,4 +1,4 @@
-"""Tags on projects and models, addressed by ARN (spec A.10)."""
+"""Tag rules both APIs share: validating a tag list, merging it into a resource's tags, dropping them."""
 
 from __future__ import annotations
 
@@ -6,14 +6,10 @@ import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from openlookout.config import Settings
-from openlookout.errors import InvalidInputError, NotFoundError, QuotaExceededError
-from openlookout.regions import visible
-from openlookout.service.arns import ResourceArn, parse_resource_arn
-from openlookout.store.db import write_session
-from openlookout.store.tables import Model, Project, Tag
+from openlookout.errors import InvalidInputError, QuotaExceededError
+from openlookout.store.common_tables import Tag
 
 MAX_TAGS_PER_RESOURCE = 200
 MAX_KEY_LENGTH = 128
@@ -76,56 +72,3 @@ def put_tags(session: Session, resource_arn: str, tags: dict[str, str]) -> None:
 
 def delete_all_tags(session: Session, resource_arn: str) -> None:
     session.execute(delete(Tag).where(Tag.resource_arn == resource_arn))
-
-
-def _require_resource(session: Session, settings: Settings, arn: ResourceArn, raw_arn: str) -> None:
-    kind = "MODEL" if arn.model_version is not None else "PROJECT"
-    missing = NotFoundError(
-        f"The resource {raw_arn} does not exist.", resource_type=kind, resource_id=raw_arn
-    )
-    # Another region's resource does not exist for this request (docs/protocol.md, "Regions").
-    if arn.account_id != settings.account_id or not visible(raw_arn):
-        raise missing
-    project = session.scalars(
-        select(Project).where(Project.region == arn.region, Project.name == arn.project_name)
-    ).one_or_none()
-    if project is None:
-        raise missing
-    if arn.model_version is not None:
-        model = session.scalars(
-            select(Model).where(Model.project_id == project.id, Model.version == arn.model_version)
-        ).one_or_none()
-        if model is None:
-            raise missing
-
-
-def tag_resource(
-    sessions: sessionmaker[Session], settings: Settings, resource_arn: str, tags: list[dict[str, str]]
-) -> dict[str, object]:
-    parsed = parse_resource_arn(resource_arn)
-    wanted = validate_tags(tags)
-    with write_session(sessions) as session:
-        _require_resource(session, settings, parsed, resource_arn)
-        put_tags(session, resource_arn, wanted)
-    return {}
-
-
-def untag_resource(
-    sessions: sessionmaker[Session], settings: Settings, resource_arn: str, tag_keys: list[str]
-) -> dict[str, object]:
-    parsed = parse_resource_arn(resource_arn)
-    with write_session(sessions) as session:
-        _require_resource(session, settings, parsed, resource_arn)
-        if tag_keys:
-            session.execute(delete(Tag).where(Tag.resource_arn == resource_arn, Tag.key.in_(tag_keys)))
-    return {}
-
-
-def list_tags_for_resource(
-    sessions: sessionmaker[Session], settings: Settings, resource_arn: str
-) -> dict[str, object]:
-    parsed = parse_resource_arn(resource_arn)
-    with sessions() as session:
-        _require_resource(session, settings, parsed, resource_arn)
-        rows = session.scalars(select(Tag).where(Tag.resource_arn == resource_arn).order_by(Tag.key))
-        return {"Tags": [{"Key": t.key, "Value": t.value} for t in rows]}

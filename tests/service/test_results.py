@@ -1,4 +1,4 @@
-"""DetectAnomalyResult shaping and request image checks (spec A.7)."""
+"""DetectAnomalyResult shaping and DetectAnomalies body checks (spec A.7), in service/lookoutvision/."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 
 from openlookout.errors import InvalidInputError
-from openlookout.hosting.base import EncodedImage
-from openlookout.hosting.images import decode_image, decode_request_image, read_request_image
-from openlookout.hosting.results import AnomalyLabel, detect_anomaly_result, read_labels
+from openlookout.hosting.base import EncodedImage, decode_image
 from openlookout.ml.api import ImagePrediction
+from openlookout.service.lookoutvision.request_images import decode_request_image, read_request_image
+from openlookout.service.lookoutvision.results import AnomalyLabel, detect_anomaly_result, read_labels
 
 
 def encoded(array: np.ndarray, fmt: str) -> bytes:

@@ -19,11 +19,12 @@ from openlookout.blobs.base import BlobStore, ensure_bucket
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
 from openlookout.jobs.runner import JobSubmitter, queue_job
-from openlookout.service import pagination
-from openlookout.service.idempotency import run_once, scope_for
-from openlookout.service.projects import get_project
-from openlookout.service.statuses import DatasetStatus, ModelStatus
-from openlookout.store.tables import Dataset, DatasetEntry, Model, Project, utcnow
+from openlookout.service.common import pagination
+from openlookout.service.lookoutvision.idempotency import run_once, scope_for
+from openlookout.service.lookoutvision.projects import get_project
+from openlookout.service.lookoutvision.statuses import DatasetStatus, ModelStatus
+from openlookout.store.base import utcnow
+from openlookout.store.lookoutvision_tables import Dataset, DatasetEntry, Model, Project
 from openlookout.store.text_match import contains_text
 
 DATASET_TYPES = ("train", "test")
