@@ -56,7 +56,7 @@ class TrainingDataError(ValueError):
     """The training or test images cannot train a model; ``str(error)`` is user-facing."""
 
 
-# Implemented in ml/anomaly.py:
+# Implemented in ml/anomaly.py (AnomalyModel lives in ml/anomaly_model.py, re-exported there):
 #   train_anomaly_model(train: Sequence[LabeledImage], test: Sequence[LabeledImage],
 #                       model_dir: Path, class_names: Sequence[str] = (),
 #                       device: str | None = None,

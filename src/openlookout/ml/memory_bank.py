@@ -9,6 +9,8 @@ so selection time and memory stay bounded on large datasets.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 
 import faiss
 import numpy as np
@@ -54,3 +56,25 @@ class MemoryBank:
         flat = np.ascontiguousarray(queries.reshape(-1, self.rows.shape[1]), dtype=np.float32)
         squared, _ = self._index.search(flat, 1)
         return np.sqrt(np.maximum(squared[:, 0], 0.0))
+
+
+class BankSelector:
+    """Coreset selections on an executor's threads (the numpy pool loop is single-threaded),
+    so that the caller can search banks that are ready while others are being selected."""
+
+    def __init__(self, executor: Executor, device: torch.device) -> None:
+        self._executor = executor
+        self._device = device
+
+    def submit(self, candidates: np.ndarray, seed: int) -> Future[np.ndarray]:
+        """The bank rows of ``candidates``, selected in the background."""
+        return self._executor.submit(select_bank, candidates, self._device, seed)
+
+    def select_each(self, jobs: Iterable[tuple[Callable[[], np.ndarray], int]]) -> Iterator[MemoryBank]:
+        """One bank per (candidates, seed) job, in order; candidates are gathered on the worker."""
+        return (
+            MemoryBank(rows)
+            for rows in self._executor.map(
+                lambda job: select_bank(job[0](), self._device, seed=job[1]), list(jobs)
+            )
+        )

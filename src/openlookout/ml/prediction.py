@@ -1,6 +1,6 @@
 """One prediction from one patch-distance map: the image decision, heatmap and class mask.
 
-Shared by the PyTorch model (``ml/anomaly.py``) and the onnxruntime model
+Shared by the PyTorch model (``ml/anomaly_model.py``) and the onnxruntime model
 (``export/onnx_model.py``) so both paths answer alike.
 """
 

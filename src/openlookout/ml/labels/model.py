@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from openlookout.ml.api import TrainingDataError
-from openlookout.ml.backbone import backbone_versions, select_device, shared_backbone
-from openlookout.ml.labels.embedding import WORK_SIZE, embed_images
+from openlookout.ml.backbone import backbone_versions
+from openlookout.ml.labels.classifier import LabelClassifier, label_truth, predictions, training_labels
+from openlookout.ml.labels.embedding import WORK_SIZE
 from openlookout.ml.labels.evaluation import evaluate
-from openlookout.ml.labels.head import LinearHead, fit_head
+from openlookout.ml.labels.head import LinearHead
 from openlookout.ml.labels.thresholds import best_f1_threshold
 from openlookout.ml.labels.types import (
     FORMAT,
@@ -29,16 +30,6 @@ from openlookout.ml.labels.types import (
     LabelPrediction,
     LabelTrainResult,
 )
-
-
-def _truth(examples: Sequence[LabelExample], labels: list[str]) -> np.ndarray:
-    index = {label: k for k, label in enumerate(labels)}
-    truth = np.zeros((len(examples), len(labels)), dtype=np.uint8)
-    for row, example in enumerate(examples):
-        for label in example.labels:
-            if label in index:
-                truth[row, index[label]] = 1
-    return truth
 
 
 def train_label_model(
@@ -53,45 +44,30 @@ def train_label_model(
     makes every label an independent yes/no output.
     """
     started = time.monotonic()
-    labels = sorted({label for example in train for label in example.labels})
-    if len(labels) < 2:
-        raise TrainingDataError(
-            f"Image-level training needs at least 2 labels; the training data has {labels}."
-        )
-    known = set(labels)
+    known = set(training_labels(train))
     # Test images with no training label cannot be scored against anything the model knows.
     scored = [example for example in test if known & set(example.labels)]
     if not scored:
         raise TrainingDataError("No test image carries a label of the training data.")
     multi_label = any(len(example.labels) > 1 for example in [*train, *scored])
-    backbone = shared_backbone(str(select_device(device)))
-    x_train = embed_images(backbone, [example.load for example in train])
-    x_test = embed_images(backbone, [example.load for example in scored])
-    head = fit_head(x_train, _truth(train, labels), multi_label)
-    scores = head.scores(x_test)
-    truth = _truth(scored, labels)
+    classifier = LabelClassifier(device).fit(train, multi_label)
+    labels = classifier.labels
+    scores = classifier.scores([example.load for example in scored])
+    truth = label_truth(scored, labels)
     thresholds = [best_f1_threshold(scores[:, k], truth[:, k]) for k in range(len(labels))]
     evaluation = evaluate(scores, truth, labels, thresholds, multi_label)
-    save_label_model(model_dir, head, labels, thresholds)
-    predictions = [
-        LabelPrediction(example.ref, _score_map(labels, row))
-        for example, row in zip(scored, scores, strict=True)
-    ]
+    save_label_model(model_dir, classifier.head, labels, thresholds)
     return LabelTrainResult(
         labels=labels,
         thresholds=thresholds,
         multi_label=multi_label,
         evaluation=evaluation,
-        predictions=predictions,
+        predictions=predictions(labels, [example.ref for example in scored], scores),
         evaluated_refs=[example.ref for example in scored],
         num_train=len(train),
         num_test=len(scored),
         train_seconds=time.monotonic() - started,
     )
-
-
-def _score_map(labels: list[str], row: np.ndarray) -> dict[str, float]:
-    return {label: float(score) for label, score in zip(labels, row, strict=True)}
 
 
 def save_label_model(model_dir: Path, head: LinearHead, labels: list[str], thresholds: list[float]) -> None:
@@ -123,16 +99,13 @@ class LabelModel:
         self.image_size: tuple[int, int] = WORK_SIZE
         # The hosting protocol reports one threshold; labels each have their own, so report the lowest.
         self.threshold = float(min(self.thresholds.values()))
-        self._head = LinearHead.load(Path(model_dir) / HEAD_FILE)
-        self._backbone = shared_backbone(str(select_device(device)))
+        head = LinearHead.load(Path(model_dir) / HEAD_FILE)
+        self._classifier = LabelClassifier(device, self.labels, head)
 
     def predict_many(
         self, loaders: Sequence[Callable[[], np.ndarray]], refs: Sequence[str]
     ) -> list[LabelPrediction]:
-        scores = self._head.scores(embed_images(self._backbone, loaders))
-        return [
-            LabelPrediction(ref, _score_map(self.labels, row)) for ref, row in zip(refs, scores, strict=True)
-        ]
+        return self._classifier.predict_many(loaders, refs)
 
     def predict(self, image: np.ndarray, ref: str = "") -> LabelPrediction:
         return self.predict_many([lambda: image], [ref])[0]
