@@ -133,7 +133,8 @@ class AnomalyDetector:
             larger = candidate(detail)
             self.held_out_auroc_by_working_size[size_name(larger.size)] = larger.held.auroc
             self._report(f"held-out AUROC by working size: {self.held_out_auroc_by_working_size}")
-            loser, chosen = (chosen, larger) if (larger.held.auroc or 0.0) > baseline else (larger, chosen)
+            clearly_better = (larger.held.auroc or 0.0) >= baseline + DETAIL_MIN_AUROC_GAIN
+            loser, chosen = (chosen, larger) if clearly_better else (larger, chosen)
             loser.final_bank.cancel()
             del larger, loser  # their features are large; only the chosen ones are needed now
         return chosen
