@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -119,17 +119,14 @@ def entry_count(session: Session, dataset_id: int) -> int:
 
 
 def dataset_stats(session: Session, dataset_id: int) -> dict[str, int]:
-    total, labeled, errors = (
-        session.execute(
-            select(
-                func.count(),
-                func.coalesce(func.sum(case((CLDatasetEntry.labeled, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((CLDatasetEntry.has_errors, 1), else_=0)), 0),
-            ).where(CLDatasetEntry.dataset_id == dataset_id)
-        )
-        .one()
-        .tuple()
-    )
+    counts: Any = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((CLDatasetEntry.labeled, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((CLDatasetEntry.has_errors, 1), else_=0)), 0),
+        ).where(CLDatasetEntry.dataset_id == dataset_id)
+    ).one()
+    total, labeled, errors = counts
     labels = session.scalar(
         select(func.count(func.distinct(CLEntryLabel.label))).where(CLEntryLabel.dataset_id == dataset_id)
     )
@@ -217,7 +214,7 @@ def list_labels(
         .where(CLEntryLabel.dataset_id == dataset_id)
         .group_by(CLEntryLabel.label)
     )
-    rows = session.execute(page.select(stmt, CLEntryLabel.label)).tuples().all()
+    rows: Sequence[Any] = session.execute(page.select(stmt, CLEntryLabel.label)).all()
     return {
         "DatasetLabelDescriptions": [
             {"LabelName": label, "LabelStats": {"EntryCount": int(entries), "BoundingBoxCount": int(boxes)}}

@@ -10,6 +10,9 @@ Create Date: 2026-12-07 14:50:00.000000
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,7 +29,7 @@ def upgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("region", sa.String(length=32), nullable=True))
-        rows = bind.execute(sa.text(f"SELECT id, arn FROM {table}")).tuples().all()
+        rows: Sequence[Any] = bind.execute(sa.text(f"SELECT id, arn FROM {table}")).all()  # untyped text()
         for row_id, arn in rows:
             # arn:aws:<service>:<region>:<account>:project/...
             bind.execute(
