@@ -5,7 +5,10 @@ given ``TrainingSettings`` fields, and appends one JSON line to ``--results``. T
 seconds (user + system of this process) are the budget measure on a shared machine.
 
     PYTHONPATH=$PWD/src .venv/bin/python -m bench.custom_labels_candidates --tag zoom \
-        --set zoom_probability=0.5 [--size 288]
+        --set zoom_probability=0.5 [--size 288] [--dataset thin]
+
+``--dataset thin`` trains on the generated small/thin-defect set of ``bench.custom_labels``
+(rebuilt into the bench cache when missing) instead of NEU-DET.
 """
 
 from __future__ import annotations
@@ -45,13 +48,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tag", required=True)
     parser.add_argument("--root", type=Path, default=NEU_ROOT)
+    parser.add_argument("--dataset", choices=("neu-det", "thin"), default="neu-det")
     parser.add_argument("--size", type=int, default=0, help="working size (default: the rule's)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--set", action="append", default=[], help="TrainingSettings field=JSON value")
     parser.add_argument("--results", type=Path, default=Path("/tmp/det/results.jsonl"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    train_items, test_items = split_items(neu_items(args.root))
+    if args.dataset == "thin":
+        from bench.custom_labels import load_thin_defects
+
+        train_items, test_items, _ = load_thin_defects(seed=0)
+    else:
+        train_items, test_items = split_items(neu_items(args.root))
     train, test = [_example(i) for i in train_items], [_example(i) for i in test_items]
     overrides = {key: json.loads(value) for key, value in (s.split("=", 1) for s in args.set)}
     cpu, started = _cpu_seconds(), time.monotonic()
@@ -66,6 +75,7 @@ def main() -> None:
     evaluation = result.evaluation
     record = {
         "tag": args.tag,
+        "dataset": args.dataset,
         "settings": overrides,
         "map50": round(evaluation.map_50, 3),
         "map5095": round(evaluation.map_50_95, 3),
