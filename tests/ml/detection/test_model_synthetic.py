@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from openlookout.ml.api import TrainingDataError
 from openlookout.ml.detection.box_coding import SIDES
-from openlookout.ml.detection.feature_maps import TUNED_FROM
+from openlookout.ml.detection.feature_maps import LEGACY_TUNED_FROM, TUNED_FROM
 from openlookout.ml.detection.matching import box_to_corners, pairwise_iou
 from openlookout.ml.detection.model import (
     HEAD_FILE,
@@ -146,13 +147,23 @@ def test_session_3_models_still_load(trained, tmp_path: Path) -> None:
     assert len(model.predict_many([test[0].load], ["a"])) == 1
 
 
-def test_session_4_models_without_a_tuned_start_load_as_tuned_from_block_8(trained, tmp_path: Path) -> None:
+def test_new_models_tune_from_block_7(trained) -> None:
+    _, model_dir, _ = trained
+    assert json.loads((model_dir / MODEL_FILE).read_text())["tuned_from"] == TUNED_FROM == 7
+
+
+def test_session_4_models_without_a_tuned_start_load_as_tuned_from_block_8(tmp_path: Path) -> None:
     """Format-2 documents of session 4 have no ``tuned_from``: their stage began at block 8."""
-    _, model_dir, test = trained
+    train = [example(seed) for seed in range(40)]
+    test = [example(1000 + seed) for seed in range(2)]
+    model_dir = tmp_path / "block-8"
+    train_detection_model(train, test, model_dir, settings=replace(FAST, tuned_from=8))
+    tmp_path = tmp_path / "without-key"
+    tmp_path.mkdir()
     for name in (MODEL_FILE, HEAD_FILE):
         (tmp_path / name).write_bytes((model_dir / name).read_bytes())
     document = json.loads((model_dir / MODEL_FILE).read_text())
-    assert document["tuned_from"] == TUNED_FROM == 8
+    assert document["tuned_from"] == LEGACY_TUNED_FROM == 8
     del document["tuned_from"]
     (tmp_path / MODEL_FILE).write_text(json.dumps(document))
     old, new = load_detection_model(tmp_path), load_detection_model(model_dir)

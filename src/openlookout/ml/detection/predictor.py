@@ -21,6 +21,7 @@ from openlookout.ml.detection.boxes import corners_to_ratio_box
 from openlookout.ml.detection.calibration import IDENTITY, calibrate
 from openlookout.ml.detection.decoding import MIN_CONFIDENCE, decode_image
 from openlookout.ml.detection.feature_maps import (
+    LEGACY_TUNED_FROM,
     TUNABLE_FROM,
     TUNED_FROM,
     CachedMaps,
@@ -250,8 +251,8 @@ def read_config(document: dict) -> DetectorConfig:
 
 
 def _tuned_from(document: dict) -> int:
-    """The first tuned block; session-4 models (no key) tuned from block TUNED_FROM."""
-    start = int(document.get("tuned_from", TUNED_FROM))
+    """The first tuned block; session-4 models (no key) tuned from block LEGACY_TUNED_FROM."""
+    start = int(document.get("tuned_from", LEGACY_TUNED_FROM))
     if start not in TUNABLE_FROM:
         raise ValueError(f"unknown tuned stage start {start}")
     return start
