@@ -17,7 +17,7 @@ import onnxruntime as ort
 from openlookout.export.graph import DISTANCES_NAME, FEATURES_NAME, INPUT_NAME
 from openlookout.export.onnx_export import ONNX_FILE, export_graph
 from openlookout.ml.api import ImagePrediction
-from openlookout.ml.artifacts import ModelArtifacts, load_artifacts
+from openlookout.ml.artifacts import ArtifactsInfo, ModelArtifacts, load_artifacts
 from openlookout.ml.features import BATCH_SIZE
 from openlookout.ml.imaging import as_rgb, resize_rgb
 from openlookout.ml.prediction import prediction_from_map
@@ -32,28 +32,12 @@ def open_session(onnx_path: Path, threads: int = 0) -> ort.InferenceSession:
     return ort.InferenceSession(str(onnx_path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
-class OnnxAnomalyModel:
+class OnnxAnomalyModel(ArtifactsInfo):
     """Drop-in for ``ml.anomaly.AnomalyModel`` in the hosting worker."""
 
     def __init__(self, artifacts: ModelArtifacts, session: ort.InferenceSession) -> None:
         self.artifacts = artifacts
         self._session = session
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        return self.artifacts.image_size
-
-    @property
-    def threshold(self) -> float:
-        return self.artifacts.calibration.threshold
-
-    @property
-    def model_type(self) -> str:
-        return self.artifacts.model_type
-
-    @property
-    def class_names(self) -> list[str]:
-        return list(self.artifacts.class_names)
 
     def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(N, h, w, 3) uint8 at the working size -> (features, distances) from the graph."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from openlookout.ml.api import ImagePrediction
-from openlookout.ml.artifacts import ModelArtifacts, load_artifacts, save_artifacts
+from openlookout.ml.artifacts import ArtifactsInfo, ModelArtifacts, load_artifacts, save_artifacts
 from openlookout.ml.backbone import select_device, shared_backbone
 from openlookout.ml.features import PatchFeatureExtractor, grid_size, iter_patch_features
 from openlookout.ml.memory_bank import MemoryBank
@@ -16,7 +16,7 @@ from openlookout.ml.prediction import prediction_from_map
 from openlookout.ml.scoring import anomaly_map
 
 
-class AnomalyModel:
+class AnomalyModel(ArtifactsInfo):
     """A trained model: feature extractor + memory bank + calibration."""
 
     def __init__(self, artifacts: ModelArtifacts, device: str | None = None) -> None:
@@ -25,24 +25,6 @@ class AnomalyModel:
         self._extractor = PatchFeatureExtractor(shared_backbone(str(self.device)), artifacts.projection)
         self._bank = MemoryBank(artifacts.bank)
         self._grid = grid_size(artifacts.working_size)
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        """(height, width) of the training images; callers should reject other sizes."""
-        return self.artifacts.image_size
-
-    @property
-    def threshold(self) -> float:
-        return self.artifacts.calibration.threshold
-
-    @property
-    def model_type(self) -> str:
-        return self.artifacts.model_type
-
-    @property
-    def class_names(self) -> list[str]:
-        """Anomaly classes of a segmentation model; ``class_mask`` value k is ``class_names[k-1]``."""
-        return list(self.artifacts.class_names)
 
     def predict(self, image: np.ndarray, ref: str = "") -> ImagePrediction:
         """Predict one (H, W, 3) uint8 RGB image; other sizes are resized to the working size.

@@ -162,3 +162,27 @@ def _load_segmentation(model_dir: Path, config: dict[str, object] | None) -> Seg
         classifier=PatchClassifier(**{k: v.astype(np.float32) for k, v in arrays.items()}),
         refiner=refiner,
     )
+
+
+class ArtifactsInfo:
+    """What every loaded anomaly model (PyTorch or ONNX) reports from its ``artifacts``."""
+
+    artifacts: ModelArtifacts
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        """(height, width) of the training images; callers should reject other sizes."""
+        return self.artifacts.image_size
+
+    @property
+    def threshold(self) -> float:
+        return self.artifacts.calibration.threshold
+
+    @property
+    def model_type(self) -> str:
+        return self.artifacts.model_type
+
+    @property
+    def class_names(self) -> list[str]:
+        """Anomaly classes of a segmentation model; ``class_mask`` value k is ``class_names[k-1]``."""
+        return list(self.artifacts.class_names)
