@@ -40,7 +40,11 @@ def cookie_model_dir(tmp_path_factory: pytest.TempPathFactory, cookie_test_image
 
     train, test = _labeled(COOKIES_DIR / "train"), _labeled(COOKIES_DIR / "test")
     return shared_model_dir(
-        tmp_path_factory, "export-cookies", lambda out: train_anomaly_model(train, test, out, device="cpu")
+        tmp_path_factory,
+        "export-cookies",
+        lambda out: train_anomaly_model(train, test, out, device="cpu"),
+        inputs=[Path(image.ref) for image in train + test],
+        test_package=Path(__file__).parent,
     )
 
 

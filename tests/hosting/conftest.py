@@ -50,5 +50,8 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     train = [_labeled(i, False) for i in range(10)] + [_labeled(100 + i, True) for i in range(4)]
     test = [_labeled(200 + i, False) for i in range(3)] + [_labeled(300 + i, True) for i in range(3)]
     return shared_model_dir(
-        tmp_path_factory, "hosting-striped", lambda out: train_anomaly_model(train, test, out, device="cpu")
+        tmp_path_factory,
+        "hosting-striped",
+        lambda out: train_anomaly_model(train, test, out, device="cpu"),
+        test_package=Path(__file__).parent,
     )
