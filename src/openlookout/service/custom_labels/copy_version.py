@@ -23,12 +23,8 @@ from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.errors import duplicate_as
 from openlookout.service.custom_labels.lookup import get_project, get_version
 from openlookout.service.custom_labels.policies import copy_allowed, project_policy_documents
-from openlookout.service.custom_labels.version_status import (
-    COPY_JOB_KIND,
-    COPYING_IN_PROGRESS,
-    IN_PROGRESS,
-    MESSAGES,
-)
+from openlookout.service.custom_labels.statuses import ProjectVersionStatus
+from openlookout.service.custom_labels.version_status import COPY_JOB_KIND, IN_PROGRESS, MESSAGES
 from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
 from openlookout.store.db import write_session
@@ -110,8 +106,8 @@ def copy_project_version(
             project_id=destination.id,
             name=version_name,
             arn=version_arn(destination.arn, version_name, now),
-            status=COPYING_IN_PROGRESS,
-            status_message=MESSAGES[COPYING_IN_PROGRESS],
+            status=ProjectVersionStatus.COPYING_IN_PROGRESS,
+            status_message=MESSAGES[ProjectVersionStatus.COPYING_IN_PROGRESS],
             description=source.description,
             created_at=now,
             updated_at=now,

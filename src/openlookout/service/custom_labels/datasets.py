@@ -28,19 +28,20 @@ from openlookout.service.custom_labels.errors import (
     duplicate_as,
 )
 from openlookout.service.custom_labels.lookup import get_dataset, get_project
+from openlookout.service.custom_labels.statuses import DatasetStatus
 from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLDataset
 from openlookout.store.db import write_session
 
 IMPORT_JOB_KIND = "cl_import_dataset"
-CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
-CREATE_COMPLETE = "CREATE_COMPLETE"
-UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
-UPDATE_COMPLETE = "UPDATE_COMPLETE"
 SUCCESS = "SUCCESS"
 # States whose entries are settled: they can be listed, updated, copied and distributed.
-READY_STATES = frozenset({CREATE_COMPLETE, UPDATE_COMPLETE, "UPDATE_FAILED"})
-BUSY_STATES = frozenset({CREATE_IN_PROGRESS, UPDATE_IN_PROGRESS, "DELETE_IN_PROGRESS"})
+READY_STATES = frozenset(
+    {DatasetStatus.CREATE_COMPLETE, DatasetStatus.UPDATE_COMPLETE, DatasetStatus.UPDATE_FAILED}
+)
+BUSY_STATES = frozenset(
+    {DatasetStatus.CREATE_IN_PROGRESS, DatasetStatus.UPDATE_IN_PROGRESS, DatasetStatus.DELETE_IN_PROGRESS}
+)
 # DistributeDatasetEntries moves every 5th training entry (20 %), see distribute_dataset_entries.
 TEST_SHARE_STRIDE = 5
 
@@ -106,7 +107,7 @@ def create_dataset(
             project_id=project.id,
             dataset_type=dataset_type,
             arn=arns.dataset_arn(project.arn, dataset_type, now),
-            status=CREATE_COMPLETE,
+            status=DatasetStatus.CREATE_COMPLETE,
             status_message="The dataset was created successfully.",
             status_message_code=SUCCESS,
             created_at=now,
@@ -117,7 +118,7 @@ def create_dataset(
         if copy_from is not None:
             entries.copy_entries(session, copy_from.id, dataset.id, now)
         if manifest is not None:
-            dataset.status, dataset.status_message = CREATE_IN_PROGRESS, "Creating the dataset."
+            dataset.status, dataset.status_message = DatasetStatus.CREATE_IN_PROGRESS, "Creating the dataset."
             payload = {
                 "dataset_id": dataset.id,
                 "bucket": manifest[0],
@@ -243,7 +244,7 @@ def update_dataset_entries(
             dataset = get_dataset(session, dataset_arn)
             _require_not_busy(dataset, "updated")
             # Same transaction as the job row: a DescribeDataset right after this call shows the update.
-            dataset.status, dataset.status_message = UPDATE_IN_PROGRESS, "Updating the dataset."
+            dataset.status, dataset.status_message = DatasetStatus.UPDATE_IN_PROGRESS, "Updating the dataset."
             dataset.status_message_code = SUCCESS
             dataset.updated_at = utcnow()
             # The changes are the service's own blob; the images they name are read as the caller.
@@ -306,6 +307,9 @@ def distribute_dataset_entries(call: CustomLabelsCall, datasets: list[dict[str, 
         entries.move_entries(session, chosen, test.id)
         now = utcnow()
         for dataset in found:
-            dataset.status, dataset.status_message = UPDATE_COMPLETE, "The dataset was updated successfully."
+            dataset.status, dataset.status_message = (
+                DatasetStatus.UPDATE_COMPLETE,
+                "The dataset was updated successfully.",
+            )
             dataset.status_message_code, dataset.updated_at = SUCCESS, now
     return {}

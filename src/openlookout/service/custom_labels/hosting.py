@@ -30,15 +30,8 @@ from openlookout.service.custom_labels.detection_response import select_detectio
 from openlookout.service.custom_labels.errors import NotReadyError
 from openlookout.service.custom_labels.image_errors import InvalidImageFormatError
 from openlookout.service.custom_labels.lookup import get_version
-from openlookout.service.custom_labels.version_status import (
-    FAILED,
-    MESSAGES,
-    RUNNING,
-    STARTABLE,
-    STARTING,
-    STOPPED,
-    STOPPING,
-)
+from openlookout.service.custom_labels.statuses import ProjectVersionStatus
+from openlookout.service.custom_labels.version_status import MESSAGES, STARTABLE
 from openlookout.store.custom_labels_tables import CLProjectVersion
 from openlookout.store.db import write_session
 
@@ -68,7 +61,12 @@ def select_labels(
 
 
 STATUSES = HostingStatuses(
-    starting=STARTING, running=RUNNING, failed=FAILED, stopping=STOPPING, stopped=STOPPED, messages=MESSAGES
+    starting=ProjectVersionStatus.STARTING,
+    running=ProjectVersionStatus.RUNNING,
+    failed=ProjectVersionStatus.FAILED,
+    stopping=ProjectVersionStatus.STOPPING,
+    stopped=ProjectVersionStatus.STOPPED,
+    messages=MESSAGES,
 )
 
 
@@ -132,13 +130,13 @@ def start_project_version(
             )
         launch = call.hosting.begin_start(version, min_inference_units, max_inference_units)
     launch()
-    return {"Status": STARTING}
+    return {"Status": ProjectVersionStatus.STARTING}
 
 
 def stop_project_version(call: CustomLabelsCall, project_version_arn: str) -> dict[str, Any]:
     with write_session(call.sessions) as session:
         version = get_version(session, project_version_arn)
-        if version.status != RUNNING:
+        if version.status != ProjectVersionStatus.RUNNING:
             raise ConflictError(
                 f"The project version is {version.status}; only a RUNNING version can be stopped.",
                 resource_type="MODEL",
@@ -146,7 +144,7 @@ def stop_project_version(call: CustomLabelsCall, project_version_arn: str) -> di
             )
         launch = call.hosting.begin_stop(version)
     launch()
-    return {"Status": STOPPING}
+    return {"Status": ProjectVersionStatus.STOPPING}
 
 
 def detect_custom_labels(
@@ -162,7 +160,7 @@ def detect_custom_labels(
         version = get_version(session, project_version_arn)
         status, version_id = version.status, version.id
     thresholds = call.hosting.thresholds(version_id)
-    if status != RUNNING or thresholds is None:
+    if status != ProjectVersionStatus.RUNNING or thresholds is None:
         raise NotReadyError(
             f"The project version is {status}; start it and wait for RUNNING before calling "
             "DetectCustomLabels.",

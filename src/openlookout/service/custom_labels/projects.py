@@ -15,13 +15,13 @@ from openlookout.service.custom_labels import tags as resource_tags
 from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.errors import duplicate_as
 from openlookout.service.custom_labels.lookup import get_project
+from openlookout.service.custom_labels.statuses import ProjectStatus
 from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLDataset, CLProject, CLProjectVersion
 from openlookout.store.db import write_session
 
 CUSTOM_LABELS = "CUSTOM_LABELS"
 CONTENT_MODERATION = "CONTENT_MODERATION"
-CREATED = "CREATED"
 
 
 def create_project(
@@ -50,7 +50,12 @@ def create_project(
         now = utcnow()
         arn = arns.project_arn(region, call.settings.account_id, project_name, now)
         project = CLProject(
-            region=region, name=project_name, arn=arn, feature=CUSTOM_LABELS, status=CREATED, created_at=now
+            region=region,
+            name=project_name,
+            arn=arn,
+            feature=CUSTOM_LABELS,
+            status=ProjectStatus.CREATED,
+            created_at=now,
         )
         session.add(project)
         resource_tags.tag_at_creation(session, arn, tags)
@@ -125,4 +130,4 @@ def delete_project(call: CustomLabelsCall, project_arn: str) -> dict[str, Any]:
             resource_tags.forget_tags(session, arn)
         # Rows of datasets, entries and policies go through ON DELETE CASCADE.
         session.execute(delete(CLProject).where(CLProject.id == project.id))
-    return {"Status": "DELETING"}
+    return {"Status": ProjectStatus.DELETING}

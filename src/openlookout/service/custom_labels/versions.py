@@ -29,15 +29,9 @@ from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.datasets import BUSY_STATES, READY_STATES
 from openlookout.service.custom_labels.errors import duplicate_as
 from openlookout.service.custom_labels.lookup import get_project, get_version
+from openlookout.service.custom_labels.statuses import ProjectVersionStatus
 from openlookout.service.custom_labels.version_inputs import check_legacy_inputs, input_results
-from openlookout.service.custom_labels.version_status import (
-    BUSY,
-    DELETING,
-    IN_PROGRESS,
-    MESSAGES,
-    TRAIN_JOB_KIND,
-    TRAINING_IN_PROGRESS,
-)
+from openlookout.service.custom_labels.version_status import BUSY, IN_PROGRESS, MESSAGES, TRAIN_JOB_KIND
 from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLDataset, CLProjectVersion
 from openlookout.store.db import write_session
@@ -180,8 +174,8 @@ def create_project_version(
             project_id=project.id,
             name=version_name,
             arn=version_arn(project.arn, version_name, now),
-            status=TRAINING_IN_PROGRESS,
-            status_message=MESSAGES[TRAINING_IN_PROGRESS],
+            status=ProjectVersionStatus.TRAINING_IN_PROGRESS,
+            status_message=MESSAGES[ProjectVersionStatus.TRAINING_IN_PROGRESS],
             description=version_description,
             created_at=now,
             updated_at=now,
@@ -226,4 +220,4 @@ def delete_project_version(call: CustomLabelsCall, project_version_arn: str) -> 
         # The model's copy may be unreachable: nothing refers to it any more either way.
         with contextlib.suppress(BlobError):
             delete_prefix(call.blobs, call.settings.internal_bucket, prefix)
-    return {"Status": DELETING}
+    return {"Status": ProjectVersionStatus.DELETING}
