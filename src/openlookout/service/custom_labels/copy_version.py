@@ -72,9 +72,9 @@ def copy_project_version(
     tags: dict[str, str] | None = None,
     kms_key_id: str | None = None,
 ) -> dict[str, Any]:
-    """A caller of another account than the server's (the account of its access key; None: the
-    server's own) copies across accounts: it needs a project policy on the source project.
-    The copy's OutputConfig is written with the caller's S3 permissions."""
+    """A caller whose access key belongs to another account than the server's copies across
+    accounts: that needs a project policy on the source project allowing it. The copy's
+    OutputConfig is written with the caller's S3 permissions."""
     resource_tags.checked_tags(tags)
     s3, caller_account, server_account = call.s3, call.context.account, call.settings.account_id
     if not output_config.get("S3Bucket"):
