@@ -1,7 +1,7 @@
-"""The Custom Labels status values: each enum holds what the API's shape of that name lists.
+"""The Custom Labels status values: each enum lists the Rekognition shape of its name.
 
-StrEnum members are the wire strings themselves (equal, hashed, formatted and JSON-encoded
-as their value), so the database and the responses carry exactly the strings of before.
+Like Lookout for Vision's (``service/lookoutvision/statuses.py``) they are StrEnums, so rows
+and responses hold the very strings the API names (tests/custom_labels/test_operations_table.py).
 """
 
 from __future__ import annotations
