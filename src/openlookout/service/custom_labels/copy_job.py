@@ -25,13 +25,8 @@ from openlookout.service.custom_labels.artifact_crypto import (
     seal,
     unseal,
 )
-from openlookout.service.custom_labels.version_status import (
-    COPY_JOB_KIND,
-    COPYING_COMPLETED,
-    COPYING_FAILED,
-    COPYING_IN_PROGRESS,
-    MESSAGES,
-)
+from openlookout.service.custom_labels.statuses import ProjectVersionStatus
+from openlookout.service.custom_labels.version_status import COPY_JOB_KIND, MESSAGES
 from openlookout.store.base import utcnow
 from openlookout.store.common_tables import Job
 from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
@@ -109,9 +104,12 @@ class CopyCustomLabelsVersionHandler:
         results = _copy_outputs(ctx.blobs, output, plan)
         with write_session(ctx.sessions) as session:
             version = session.get(CLProjectVersion, version_id)
-            if version is None or version.status != COPYING_IN_PROGRESS:
+            if version is None or version.status != ProjectVersionStatus.COPYING_IN_PROGRESS:
                 return  # deleted meanwhile
-            version.status, version.status_message = COPYING_COMPLETED, MESSAGES[COPYING_COMPLETED]
+            version.status, version.status_message = (
+                ProjectVersionStatus.COPYING_COMPLETED,
+                MESSAGES[ProjectVersionStatus.COPYING_COMPLETED],
+            )
             version.updated_at = utcnow()
             version.training_end, version.f1_score = plan.training_end, plan.f1_score
             version.artifact_prefix = plan.copy_model
@@ -121,9 +119,9 @@ class CopyCustomLabelsVersionHandler:
         version_id = int(json.loads(job.payload)["version_id"])
         with write_session(ctx.sessions) as session:
             version = session.get(CLProjectVersion, version_id)
-            if version is None or version.status != COPYING_IN_PROGRESS:
+            if version is None or version.status != ProjectVersionStatus.COPYING_IN_PROGRESS:
                 return
-            version.status, version.status_message = COPYING_FAILED, message
+            version.status, version.status_message = ProjectVersionStatus.COPYING_FAILED, message
             version.updated_at = utcnow()
 
     def _plan(self, ctx: JobContext, version_id: int) -> CopyPlan | None:
@@ -131,7 +129,7 @@ class CopyCustomLabelsVersionHandler:
             copy = session.get(CLProjectVersion, version_id)
             if copy is None:
                 raise JobFailed("The project version no longer exists.")
-            if copy.status != COPYING_IN_PROGRESS:
+            if copy.status != ProjectVersionStatus.COPYING_IN_PROGRESS:
                 return None
             source = session.scalars(
                 select(CLProjectVersion).where(CLProjectVersion.arn == copy.source_version_arn)

@@ -12,23 +12,19 @@ import json
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from openlookout.access import CallerBlobStore
 from openlookout.errors import AccessDeniedError, ConflictError, InvalidInputError
-from openlookout.jobs.runner import JobSubmitter, queue_job
-from openlookout.service.common.kms_keys import KeyResolver, check_kms_key
-from openlookout.service.custom_labels import tags
+from openlookout.jobs.runner import queue_job
+from openlookout.service.common.kms_keys import check_kms_key
+from openlookout.service.custom_labels import tags as resource_tags
 from openlookout.service.custom_labels.arns import version_arn
+from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.errors import duplicate_as
 from openlookout.service.custom_labels.lookup import get_project, get_version
 from openlookout.service.custom_labels.policies import copy_allowed, project_policy_documents
-from openlookout.service.custom_labels.version_status import (
-    COPY_JOB_KIND,
-    COPYING_IN_PROGRESS,
-    IN_PROGRESS,
-    MESSAGES,
-)
+from openlookout.service.custom_labels.statuses import ProjectVersionStatus
+from openlookout.service.custom_labels.version_status import COPY_JOB_KIND, IN_PROGRESS, MESSAGES
 from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
 from openlookout.store.db import write_session
@@ -67,34 +63,31 @@ def _check_source(source: CLProjectVersion, source_project: CLProject) -> None:
 
 
 def copy_project_version(
-    sessions: sessionmaker[Session],
-    s3: CallerBlobStore,
-    runner: JobSubmitter,
-    keyring: KeyResolver,
-    server_account: str,
+    call: CustomLabelsCall,
     source_project_arn: str,
     source_project_version_arn: str,
     destination_project_arn: str,
     version_name: str,
     output_config: dict[str, Any],
-    tags_: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None,
     kms_key_id: str | None = None,
-    caller_account: str | None = None,
 ) -> dict[str, Any]:
-    """``caller_account`` is the account of the caller's access key (None: the server's own);
-    ``s3`` the store as the caller may use it: the copy's OutputConfig is written with it."""
-    tags.checked_tags(tags_)
+    """A caller whose access key belongs to another account than the server's copies across
+    accounts: that needs a project policy on the source project allowing it. The copy's
+    OutputConfig is written with the caller's S3 permissions."""
+    resource_tags.checked_tags(tags)
+    s3, caller_account, server_account = call.s3, call.context.account, call.settings.account_id
     if not output_config.get("S3Bucket"):
         raise InvalidInputError("OutputConfig.S3Bucket is required.", field="OutputConfig")
     s3.check("s3:PutObject", output_config["S3Bucket"], output_config.get("S3KeyPrefix") or "")
     if kms_key_id is not None:
-        check_kms_key(keyring, kms_key_id)
+        check_kms_key(call.keyring, kms_key_id)
     in_use = ConflictError(
         f"A project version named {version_name} already exists in the destination project.",
         resource_type="MODEL",
         resource_id=version_name,
     )
-    with duplicate_as(in_use), write_session(sessions) as session:
+    with duplicate_as(in_use), write_session(call.sessions) as session:
         source_project = get_project(session, source_project_arn)
         source = get_version(session, source_project_version_arn)
         destination = get_project(session, destination_project_arn)
@@ -113,8 +106,8 @@ def copy_project_version(
             project_id=destination.id,
             name=version_name,
             arn=version_arn(destination.arn, version_name, now),
-            status=COPYING_IN_PROGRESS,
-            status_message=MESSAGES[COPYING_IN_PROGRESS],
+            status=ProjectVersionStatus.COPYING_IN_PROGRESS,
+            status_message=MESSAGES[ProjectVersionStatus.COPYING_IN_PROGRESS],
             description=source.description,
             created_at=now,
             updated_at=now,
@@ -130,9 +123,9 @@ def copy_project_version(
         session.add(copy)
         session.flush()
         job = queue_job(session, COPY_JOB_KIND, {"version_id": copy.id, "caller": s3.caller.to_payload()})
-        tags.tag_at_creation(session, copy.arn, tags_)
+        resource_tags.tag_at_creation(session, copy.arn, tags)
         arn, job_id = copy.arn, job.id
-    runner.submit(job_id)
+    call.runner.submit(job_id)
     return {"ProjectVersionArn": arn}
 
 

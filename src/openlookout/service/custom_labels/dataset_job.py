@@ -27,12 +27,8 @@ from openlookout.manifests.custom_labels import (
 from openlookout.manifests.images import declared_size, sniff_format
 from openlookout.manifests.stream import iter_lines
 from openlookout.service.custom_labels import entries
-from openlookout.service.custom_labels.datasets import (
-    CREATE_COMPLETE,
-    IMPORT_JOB_KIND,
-    SUCCESS,
-    UPDATE_COMPLETE,
-)
+from openlookout.service.custom_labels.datasets import IMPORT_JOB_KIND, SUCCESS
+from openlookout.service.custom_labels.statuses import DatasetStatus
 from openlookout.store.base import utcnow
 from openlookout.store.common_tables import Job
 from openlookout.store.custom_labels_tables import CLDataset
@@ -147,7 +143,9 @@ class ImportCustomLabelsDatasetHandler:
             entries.store_lines(session, dataset.id, check.stored_lines(), now)
             invalid = len(check.invalid_indices)
             done = "created" if mode == "create" else "updated"
-            dataset.status = CREATE_COMPLETE if mode == "create" else UPDATE_COMPLETE
+            dataset.status = (
+                DatasetStatus.CREATE_COMPLETE if mode == "create" else DatasetStatus.UPDATE_COMPLETE
+            )
             dataset.status_message = f"The dataset was {done} successfully." + (
                 f" {invalid} of {len(check.lines)} lines have errors; see ListDatasetEntries."
                 if invalid
@@ -163,7 +161,9 @@ class ImportCustomLabelsDatasetHandler:
             dataset = session.get(CLDataset, int(payload["dataset_id"]))
             if dataset is None:
                 return
-            dataset.status = "CREATE_FAILED" if payload["mode"] == "create" else "UPDATE_FAILED"
+            dataset.status = (
+                DatasetStatus.CREATE_FAILED if payload["mode"] == "create" else DatasetStatus.UPDATE_FAILED
+            )
             dataset.status_message = message
             # Our own failure messages start with the Rekognition error code; anything else
             # (a crashed worker, an unexpected exception) is the service's fault.

@@ -12,15 +12,15 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from openlookout.access import Caller, CallerBlobStore, S3LocationDenied
+from openlookout.access import S3LocationDenied
 from openlookout.blobs.base import BlobError, BlobStore, ensure_bucket
-from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError
-from openlookout.jobs.runner import JobSubmitter, queue_job
-from openlookout.service.custom_labels import entries, tags
-from openlookout.service.custom_labels.arns import dataset_arn
+from openlookout.jobs.runner import queue_job
+from openlookout.service.custom_labels import arns, entries
+from openlookout.service.custom_labels import tags as resource_tags
+from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.errors import (
     AlreadyExistsError,
     InvalidS3ObjectError,
@@ -28,19 +28,20 @@ from openlookout.service.custom_labels.errors import (
     duplicate_as,
 )
 from openlookout.service.custom_labels.lookup import get_dataset, get_project
+from openlookout.service.custom_labels.statuses import DatasetStatus
 from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLDataset
 from openlookout.store.db import write_session
 
 IMPORT_JOB_KIND = "cl_import_dataset"
-CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
-CREATE_COMPLETE = "CREATE_COMPLETE"
-UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
-UPDATE_COMPLETE = "UPDATE_COMPLETE"
 SUCCESS = "SUCCESS"
 # States whose entries are settled: they can be listed, updated, copied and distributed.
-READY_STATES = frozenset({CREATE_COMPLETE, UPDATE_COMPLETE, "UPDATE_FAILED"})
-BUSY_STATES = frozenset({CREATE_IN_PROGRESS, UPDATE_IN_PROGRESS, "DELETE_IN_PROGRESS"})
+READY_STATES = frozenset(
+    {DatasetStatus.CREATE_COMPLETE, DatasetStatus.UPDATE_COMPLETE, DatasetStatus.UPDATE_FAILED}
+)
+BUSY_STATES = frozenset(
+    {DatasetStatus.CREATE_IN_PROGRESS, DatasetStatus.UPDATE_IN_PROGRESS, DatasetStatus.DELETE_IN_PROGRESS}
+)
 # DistributeDatasetEntries moves every 5th training entry (20 %), see distribute_dataset_entries.
 TEST_SHARE_STRIDE = 5
 
@@ -74,14 +75,13 @@ def check_readable(blobs: BlobStore, bucket: str, name: str) -> None:
 
 
 def create_dataset(
-    sessions: sessionmaker[Session],
-    s3: CallerBlobStore,
-    runner: JobSubmitter,
+    call: CustomLabelsCall,
     project_arn: str,
     dataset_type: str,
     dataset_source: dict[str, Any] | None = None,
-    tag_map: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    s3 = call.s3
     source = dataset_source or {}
     if source.get("GroundTruthManifest") and source.get("DatasetArn"):
         raise InvalidInputError(
@@ -90,14 +90,14 @@ def create_dataset(
     manifest = _manifest_object(source) if source.get("GroundTruthManifest") else None
     if manifest is not None:
         check_readable(s3, *manifest)
-    tags.checked_tags(tag_map)
+    resource_tags.checked_tags(tags)
     queued: list[int] = []
     exists = AlreadyExistsError(
         f"The project already has a {dataset_type} dataset.",
         resource_type="DATASET",
         resource_id=dataset_type,
     )
-    with duplicate_as(exists), write_session(sessions) as session:
+    with duplicate_as(exists), write_session(call.sessions) as session:
         project = get_project(session, project_arn)
         if _find(session, project.id, dataset_type) is not None:
             raise exists
@@ -106,8 +106,8 @@ def create_dataset(
         dataset = CLDataset(
             project_id=project.id,
             dataset_type=dataset_type,
-            arn=dataset_arn(project.arn, dataset_type, now),
-            status=CREATE_COMPLETE,
+            arn=arns.dataset_arn(project.arn, dataset_type, now),
+            status=DatasetStatus.CREATE_COMPLETE,
             status_message="The dataset was created successfully.",
             status_message_code=SUCCESS,
             created_at=now,
@@ -118,7 +118,7 @@ def create_dataset(
         if copy_from is not None:
             entries.copy_entries(session, copy_from.id, dataset.id, now)
         if manifest is not None:
-            dataset.status, dataset.status_message = CREATE_IN_PROGRESS, "Creating the dataset."
+            dataset.status, dataset.status_message = DatasetStatus.CREATE_IN_PROGRESS, "Creating the dataset."
             payload = {
                 "dataset_id": dataset.id,
                 "bucket": manifest[0],
@@ -129,10 +129,10 @@ def create_dataset(
             }
             job = queue_job(session, IMPORT_JOB_KIND, payload, dataset_id=dataset.id)
             queued.append(job.id)
-        tags.tag_at_creation(session, dataset.arn, tag_map)
+        resource_tags.tag_at_creation(session, dataset.arn, tags)
         arn = dataset.arn
     for job_id in queued:
-        runner.submit(job_id)
+        call.runner.submit(job_id)
     return {"DatasetArn": arn}
 
 
@@ -147,9 +147,9 @@ def _copy_source(session: Session, arn: str) -> CLDataset:
     return source
 
 
-def describe_dataset(sessions: sessionmaker[Session], dataset_arn_: str) -> dict[str, Any]:
-    with sessions() as session:
-        dataset = get_dataset(session, dataset_arn_)
+def describe_dataset(call: CustomLabelsCall, dataset_arn: str) -> dict[str, Any]:
+    with call.sessions() as session:
+        dataset = get_dataset(session, dataset_arn)
         return {
             "DatasetDescription": {
                 "CreationTimestamp": dataset.created_at,
@@ -171,12 +171,12 @@ def _require_not_busy(dataset: CLDataset, action: str) -> None:
         )
 
 
-def delete_dataset(sessions: sessionmaker[Session], dataset_arn_: str) -> dict[str, Any]:
+def delete_dataset(call: CustomLabelsCall, dataset_arn: str) -> dict[str, Any]:
     """Deleted within the call: a DescribeDataset right after answers ResourceNotFoundException."""
-    with write_session(sessions) as session:
-        dataset = get_dataset(session, dataset_arn_)
+    with write_session(call.sessions) as session:
+        dataset = get_dataset(session, dataset_arn)
         _require_not_busy(dataset, "deleted")
-        tags.forget_tags(session, dataset.arn)
+        resource_tags.forget_tags(session, dataset.arn)
         table = CLDataset.__table__
         assert isinstance(table, Table)  # a declarative class maps a Table (typed FromClause)
         session.execute(table.delete().where(CLDataset.id == dataset.id))
@@ -195,8 +195,8 @@ def _ready_dataset(session: Session, arn: str) -> CLDataset:
 
 
 def list_dataset_entries(
-    sessions: sessionmaker[Session],
-    dataset_arn_: str,
+    call: CustomLabelsCall,
+    dataset_arn: str,
     contains_labels: list[str] | None = None,
     labeled: bool | None = None,
     source_ref_contains: str | None = None,
@@ -204,8 +204,8 @@ def list_dataset_entries(
     next_token: str | None = None,
     max_results: int | None = None,
 ) -> dict[str, Any]:
-    with sessions() as session:
-        dataset = _ready_dataset(session, dataset_arn_)
+    with call.sessions() as session:
+        dataset = _ready_dataset(session, dataset_arn)
         return entries.list_entries(
             session,
             dataset.id,
@@ -219,36 +219,32 @@ def list_dataset_entries(
 
 
 def list_dataset_labels(
-    sessions: sessionmaker[Session],
-    dataset_arn_: str,
+    call: CustomLabelsCall,
+    dataset_arn: str,
     next_token: str | None = None,
     max_results: int | None = None,
 ) -> dict[str, Any]:
-    with sessions() as session:
-        dataset = _ready_dataset(session, dataset_arn_)
+    with call.sessions() as session:
+        dataset = _ready_dataset(session, dataset_arn)
         return entries.list_labels(session, dataset.id, next_token, max_results)
 
 
 def update_dataset_entries(
-    sessions: sessionmaker[Session],
-    settings: Settings,
-    blobs: BlobStore,
-    runner: JobSubmitter,
-    dataset_arn_: str,
-    changes: dict[str, Any],
-    caller: Caller,
+    call: CustomLabelsCall, dataset_arn: str, changes: dict[str, Any]
 ) -> dict[str, Any]:
     ground_truth: bytes = changes["GroundTruth"]
-    bucket, key = settings.internal_bucket, f"cl-dataset-changes/{uuid.uuid4().hex}.jsonl"
+    # The changes are the service's own blob (internal bucket, its own rights).
+    blobs = call.blobs
+    bucket, key = call.settings.internal_bucket, f"cl-dataset-changes/{uuid.uuid4().hex}.jsonl"
     ensure_bucket(blobs, bucket)
     blobs.put(bucket, key, ground_truth, content_type="application/jsonl")
     queued: list[int] = []
     try:
-        with write_session(sessions) as session:
-            dataset = get_dataset(session, dataset_arn_)
+        with write_session(call.sessions) as session:
+            dataset = get_dataset(session, dataset_arn)
             _require_not_busy(dataset, "updated")
             # Same transaction as the job row: a DescribeDataset right after this call shows the update.
-            dataset.status, dataset.status_message = UPDATE_IN_PROGRESS, "Updating the dataset."
+            dataset.status, dataset.status_message = DatasetStatus.UPDATE_IN_PROGRESS, "Updating the dataset."
             dataset.status_message_code = SUCCESS
             dataset.updated_at = utcnow()
             # The changes are the service's own blob; the images they name are read as the caller.
@@ -257,14 +253,14 @@ def update_dataset_entries(
                 "bucket": bucket,
                 "key": key,
                 "mode": "update",
-                "caller": caller.to_payload(),
+                "caller": call.context.caller.to_payload(),
             }
             queued.append(queue_job(session, IMPORT_JOB_KIND, payload, dataset_id=dataset.id).id)
     except BaseException:
         blobs.delete(bucket, key)
         raise
     for job_id in queued:
-        runner.submit(job_id)
+        call.runner.submit(job_id)
     return {}
 
 
@@ -285,12 +281,9 @@ def choose_test_entries(labels_by_entry: dict[int, list[str]], refs: dict[int, s
     return [entry for position, entry in enumerate(ordered) if position % TEST_SHARE_STRIDE == offset]
 
 
-def distribute_dataset_entries(
-    sessions: sessionmaker[Session], datasets: list[dict[str, str]]
-) -> dict[str, Any]:
-    arns = [item["Arn"] for item in datasets]
-    with write_session(sessions) as session:
-        found = [get_dataset(session, arn) for arn in arns]
+def distribute_dataset_entries(call: CustomLabelsCall, datasets: list[dict[str, str]]) -> dict[str, Any]:
+    with write_session(call.sessions) as session:
+        found = [get_dataset(session, item["Arn"]) for item in datasets]
         by_type = {d.dataset_type: d for d in found}
         if set(by_type) != {"TRAIN", "TEST"} or found[0].project_id != found[1].project_id:
             raise InvalidInputError(
@@ -314,6 +307,9 @@ def distribute_dataset_entries(
         entries.move_entries(session, chosen, test.id)
         now = utcnow()
         for dataset in found:
-            dataset.status, dataset.status_message = UPDATE_COMPLETE, "The dataset was updated successfully."
+            dataset.status, dataset.status_message = (
+                DatasetStatus.UPDATE_COMPLETE,
+                "The dataset was updated successfully.",
+            )
             dataset.status_message_code, dataset.updated_at = SUCCESS, now
     return {}

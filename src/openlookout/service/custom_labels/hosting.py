@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from openlookout.access import SERVICE_CALLER, CallerBlobStore
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.errors import ConflictError
@@ -26,19 +25,13 @@ from openlookout.ml.labels.types import LabelPrediction
 from openlookout.service.common.hosting_lifecycle import HostingLifecycle, HostingStatuses, inference_units
 from openlookout.service.custom_labels import detect_image
 from openlookout.service.custom_labels.artifact_crypto import download_version_artifacts
+from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.detection_response import select_detections
 from openlookout.service.custom_labels.errors import NotReadyError
 from openlookout.service.custom_labels.image_errors import InvalidImageFormatError
 from openlookout.service.custom_labels.lookup import get_version
-from openlookout.service.custom_labels.version_status import (
-    FAILED,
-    MESSAGES,
-    RUNNING,
-    STARTABLE,
-    STARTING,
-    STOPPED,
-    STOPPING,
-)
+from openlookout.service.custom_labels.statuses import ProjectVersionStatus
+from openlookout.service.custom_labels.version_status import MESSAGES, STARTABLE
 from openlookout.store.custom_labels_tables import CLProjectVersion
 from openlookout.store.db import write_session
 
@@ -68,7 +61,12 @@ def select_labels(
 
 
 STATUSES = HostingStatuses(
-    starting=STARTING, running=RUNNING, failed=FAILED, stopping=STOPPING, stopped=STOPPED, messages=MESSAGES
+    starting=ProjectVersionStatus.STARTING,
+    running=ProjectVersionStatus.RUNNING,
+    failed=ProjectVersionStatus.FAILED,
+    stopping=ProjectVersionStatus.STOPPING,
+    stopped=ProjectVersionStatus.STOPPED,
+    messages=MESSAGES,
 )
 
 
@@ -92,79 +90,6 @@ class CustomLabelsHosting(HostingLifecycle[CustomLabelsPrediction]):
         self.keyring = keyring
         self._thresholds: dict[int, dict[str, float]] = {}
 
-    # -- operations ------------------------------------------------------------------------
-
-    def start_project_version(
-        self, project_version_arn: str, min_inference_units: int, max_inference_units: int | None = None
-    ) -> dict[str, Any]:
-        inference_units(min_inference_units, max_inference_units)  # refuse bad units before anything
-        with write_session(self.sessions) as session:
-            version = get_version(session, project_version_arn)
-            if version.status not in STARTABLE:
-                raise ConflictError(
-                    f"The project version is {version.status}; StartProjectVersion needs it in "
-                    f"{', '.join(sorted(STARTABLE))}.",
-                    resource_type="MODEL",
-                    resource_id=project_version_arn,
-                )
-            launch = self.begin_start(version, min_inference_units, max_inference_units)
-        launch()
-        return {"Status": STARTING}
-
-    def stop_project_version(self, project_version_arn: str) -> dict[str, Any]:
-        with write_session(self.sessions) as session:
-            version = get_version(session, project_version_arn)
-            if version.status != RUNNING:
-                raise ConflictError(
-                    f"The project version is {version.status}; only a RUNNING version can be stopped.",
-                    resource_type="MODEL",
-                    resource_id=project_version_arn,
-                )
-            launch = self.begin_stop(version)
-        launch()
-        return {"Status": STOPPING}
-
-    def detect_custom_labels(
-        self,
-        project_version_arn: str,
-        image: dict[str, Any],
-        max_results: int | None = None,
-        min_confidence: float | None = None,
-        s3: CallerBlobStore | None = None,
-    ) -> dict[str, Any]:
-        """``s3``: the store as the caller may read it (None: in-process, the service's rights)."""
-        reader = s3 or CallerBlobStore(self.blobs, SERVICE_CALLER, self.settings.internal_bucket)
-        detect_image.require_readable(reader, image)
-        with self.sessions() as session:
-            version = get_version(session, project_version_arn)
-            status, version_id = version.status, version.id
-        thresholds = self._thresholds.get(version_id)
-        if status != RUNNING or thresholds is None:
-            raise NotReadyError(
-                f"The project version is {status}; start it and wait for RUNNING before calling "
-                "DetectCustomLabels.",
-                resource_type="MODEL",
-                resource_id=project_version_arn,
-            )
-        # Every limit is checked from the header before anything is queued; the unit decodes.
-        encoded = detect_image.check(detect_image.image_bytes(reader, image))
-        prediction = self.predict(
-            version_id,
-            encoded,
-            lambda: NotReadyError(
-                "The project version stopped while the request waited.",
-                resource_type="MODEL",
-                resource_id=project_version_arn,
-            ),
-            InvalidImageFormatError,
-        )
-        if isinstance(prediction, DetectionPrediction):
-            found = select_detections(prediction.detections, thresholds, min_confidence, max_results)
-        else:
-            scores: dict[str, float] = prediction.scores
-            found = select_labels(scores, thresholds, min_confidence, max_results)
-        return {"CustomLabels": found}
-
     # -- what a hosted version keeps -----------------------------------------------------------
 
     def _download(self, row_id: int, prefix: str) -> Path:
@@ -178,3 +103,85 @@ class CustomLabelsHosting(HostingLifecycle[CustomLabelsPrediction]):
 
     def _forget(self, row_id: int) -> None:
         self._thresholds.pop(row_id, None)
+
+    def thresholds(self, row_id: int) -> dict[str, float] | None:
+        """The assumed label thresholds of a loaded version (None: not hosted here)."""
+        return self._thresholds.get(row_id)
+
+
+# -- operations (rules of the facade: ``call.hosting`` is the facade's one hosting object) -------
+
+
+def start_project_version(
+    call: CustomLabelsCall,
+    project_version_arn: str,
+    min_inference_units: int,
+    max_inference_units: int | None = None,
+) -> dict[str, Any]:
+    inference_units(min_inference_units, max_inference_units)  # refuse bad units before anything
+    with write_session(call.sessions) as session:
+        version = get_version(session, project_version_arn)
+        if version.status not in STARTABLE:
+            raise ConflictError(
+                f"The project version is {version.status}; StartProjectVersion needs it in "
+                f"{', '.join(sorted(STARTABLE))}.",
+                resource_type="MODEL",
+                resource_id=project_version_arn,
+            )
+        launch = call.hosting.begin_start(version, min_inference_units, max_inference_units)
+    launch()
+    return {"Status": ProjectVersionStatus.STARTING}
+
+
+def stop_project_version(call: CustomLabelsCall, project_version_arn: str) -> dict[str, Any]:
+    with write_session(call.sessions) as session:
+        version = get_version(session, project_version_arn)
+        if version.status != ProjectVersionStatus.RUNNING:
+            raise ConflictError(
+                f"The project version is {version.status}; only a RUNNING version can be stopped.",
+                resource_type="MODEL",
+                resource_id=project_version_arn,
+            )
+        launch = call.hosting.begin_stop(version)
+    launch()
+    return {"Status": ProjectVersionStatus.STOPPING}
+
+
+def detect_custom_labels(
+    call: CustomLabelsCall,
+    project_version_arn: str,
+    image: dict[str, Any],
+    max_results: int | None = None,
+    min_confidence: float | None = None,
+) -> dict[str, Any]:
+    reader = call.s3  # an S3Object image is read with the caller's rights
+    detect_image.require_readable(reader, image)
+    with call.sessions() as session:
+        version = get_version(session, project_version_arn)
+        status, version_id = version.status, version.id
+    thresholds = call.hosting.thresholds(version_id)
+    if status != ProjectVersionStatus.RUNNING or thresholds is None:
+        raise NotReadyError(
+            f"The project version is {status}; start it and wait for RUNNING before calling "
+            "DetectCustomLabels.",
+            resource_type="MODEL",
+            resource_id=project_version_arn,
+        )
+    # Every limit is checked from the header before anything is queued; the unit decodes.
+    encoded = detect_image.check(detect_image.image_bytes(reader, image))
+    prediction = call.hosting.predict(
+        version_id,
+        encoded,
+        lambda: NotReadyError(
+            "The project version stopped while the request waited.",
+            resource_type="MODEL",
+            resource_id=project_version_arn,
+        ),
+        InvalidImageFormatError,
+    )
+    if isinstance(prediction, DetectionPrediction):
+        found = select_detections(prediction.detections, thresholds, min_confidence, max_results)
+    else:
+        scores: dict[str, float] = prediction.scores
+        found = select_labels(scores, thresholds, min_confidence, max_results)
+    return {"CustomLabels": found}

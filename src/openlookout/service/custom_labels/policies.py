@@ -14,10 +14,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from openlookout.errors import InvalidInputError, NotFoundError
 from openlookout.service.common import pagination
+from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.errors import (
     AlreadyExistsError,
     LimitExceededError,
@@ -141,7 +142,7 @@ def _policy(session: Session, project_id: int, name: str) -> CLProjectPolicy | N
 
 
 def put_project_policy(
-    sessions: sessionmaker[Session],
+    call: CustomLabelsCall,
     project_arn: str,
     policy_name: str,
     policy_document: str,
@@ -154,7 +155,7 @@ def put_project_policy(
         resource_type="PROJECT_POLICY",
         resource_id=policy_name,
     )
-    with duplicate_as(exists), write_session(sessions) as session:
+    with duplicate_as(exists), write_session(call.sessions) as session:
         project = get_project(session, project_arn)
         policy = _policy(session, project.id, policy_name)
         now = utcnow()
@@ -190,7 +191,7 @@ def put_project_policy(
 
 
 def list_project_policies(
-    sessions: sessionmaker[Session],
+    call: CustomLabelsCall,
     project_arn: str,
     next_token: str | None = None,
     max_results: int | None = None,
@@ -200,7 +201,7 @@ def list_project_policies(
         raise InvalidInputError(f"MaxResults must be 1 to {MAX_POLICIES_PER_PROJECT}.", field="MaxResults")
     query = {"op": "ListProjectPolicies", "project": project_arn}
     page = pagination.keyset(next_token, query, str, limit)
-    with sessions() as session:
+    with call.sessions() as session:
         project = get_project(session, project_arn)
         stmt = select(CLProjectPolicy).where(CLProjectPolicy.project_id == project.id)
         rows = session.scalars(page.select(stmt, CLProjectPolicy.name)).all()
@@ -221,12 +222,12 @@ def list_project_policies(
 
 
 def delete_project_policy(
-    sessions: sessionmaker[Session],
+    call: CustomLabelsCall,
     project_arn: str,
     policy_name: str,
     policy_revision_id: str | None = None,
 ) -> dict[str, Any]:
-    with write_session(sessions) as session:
+    with write_session(call.sessions) as session:
         project = get_project(session, project_arn)
         policy = _policy(session, project.id, policy_name)
         if policy is None:

@@ -5,32 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from openlookout.config import Settings
 from openlookout.errors import ConflictError, NotSupportedError
 from openlookout.regions import creation_region, request_region
 from openlookout.service.common import pagination
-from openlookout.service.custom_labels import tags
-from openlookout.service.custom_labels.arns import project_arn
+from openlookout.service.custom_labels import arns
+from openlookout.service.custom_labels import tags as resource_tags
+from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.errors import duplicate_as
 from openlookout.service.custom_labels.lookup import get_project
+from openlookout.service.custom_labels.statuses import ProjectStatus
 from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLDataset, CLProject, CLProjectVersion
 from openlookout.store.db import write_session
 
 CUSTOM_LABELS = "CUSTOM_LABELS"
 CONTENT_MODERATION = "CONTENT_MODERATION"
-CREATED = "CREATED"
 
 
 def create_project(
-    sessions: sessionmaker[Session],
-    settings: Settings,
+    call: CustomLabelsCall,
     project_name: str,
     feature: str | None = None,
     auto_update: str | None = None,
-    tag_map: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     if feature == CONTENT_MODERATION:
         raise NotSupportedError(
@@ -39,22 +38,27 @@ def create_project(
         )
     # AutoUpdate only applies to adapters; for Custom Labels it has no effect (docs/custom_labels.md).
     del auto_update
-    tags.checked_tags(tag_map)
+    resource_tags.checked_tags(tags)
     in_use = ConflictError(
         f"A project named {project_name} already exists.", resource_type="PROJECT", resource_id=project_name
     )
-    region = creation_region(settings.region)
-    with duplicate_as(in_use), write_session(sessions) as session:
+    region = creation_region(call.settings.region)
+    with duplicate_as(in_use), write_session(call.sessions) as session:
         taken = select(CLProject.id).where(CLProject.region == region, CLProject.name == project_name)
         if session.scalars(taken).first() is not None:
             raise in_use
         now = utcnow()
-        arn = project_arn(region, settings.account_id, project_name, now)
+        arn = arns.project_arn(region, call.settings.account_id, project_name, now)
         project = CLProject(
-            region=region, name=project_name, arn=arn, feature=CUSTOM_LABELS, status=CREATED, created_at=now
+            region=region,
+            name=project_name,
+            arn=arn,
+            feature=CUSTOM_LABELS,
+            status=ProjectStatus.CREATED,
+            created_at=now,
         )
         session.add(project)
-        tags.tag_at_creation(session, arn, tag_map)
+        resource_tags.tag_at_creation(session, arn, tags)
     return {"ProjectArn": arn}
 
 
@@ -83,7 +87,7 @@ def _description(session: Session, project: CLProject) -> dict[str, Any]:
 
 
 def describe_projects(
-    sessions: sessionmaker[Session],
+    call: CustomLabelsCall,
     next_token: str | None = None,
     max_results: int | None = None,
     project_names: list[str] | None = None,
@@ -94,7 +98,7 @@ def describe_projects(
     names = sorted(set(project_names)) if project_names else None
     query: dict[str, Any] = {"op": "DescribeProjects", "names": names, "features": wanted_features}
     page = pagination.keyset(next_token, query, int, pagination.page_size(max_results))
-    with sessions() as session:
+    with call.sessions() as session:
         stmt = select(CLProject).where(CLProject.feature.in_(wanted_features))
         if (region := request_region()) is not None:
             stmt = stmt.where(CLProject.region == region)
@@ -107,10 +111,10 @@ def describe_projects(
         }
 
 
-def delete_project(sessions: sessionmaker[Session], project_arn_: str) -> dict[str, Any]:
+def delete_project(call: CustomLabelsCall, project_arn: str) -> dict[str, Any]:
     """Refused while versions exist; datasets and policies go with the project."""
-    with write_session(sessions) as session:
-        project = get_project(session, project_arn_)
+    with write_session(call.sessions) as session:
+        project = get_project(session, project_arn)
         versions = session.scalars(
             select(CLProjectVersion.name).where(CLProjectVersion.project_id == project.id)
         ).all()
@@ -119,11 +123,11 @@ def delete_project(sessions: sessionmaker[Session], project_arn_: str) -> dict[s
                 f"The project still has project versions ({', '.join(sorted(versions))}); "
                 "delete them before deleting the project.",
                 resource_type="PROJECT",
-                resource_id=project_arn_,
+                resource_id=project_arn,
             )
         dataset_arns = session.scalars(select(CLDataset.arn).where(CLDataset.project_id == project.id)).all()
         for arn in [project.arn, *dataset_arns]:
-            tags.forget_tags(session, arn)
+            resource_tags.forget_tags(session, arn)
         # Rows of datasets, entries and policies go through ON DELETE CASCADE.
         session.execute(delete(CLProject).where(CLProject.id == project.id))
-    return {"Status": "DELETING"}
+    return {"Status": ProjectStatus.DELETING}

@@ -28,19 +28,14 @@ from openlookout.ml.api import TrainingDataError
 from openlookout.service.custom_labels import training_data
 from openlookout.service.custom_labels.artifact_crypto import model_prefix, upload_artifacts
 from openlookout.service.custom_labels.evaluation import EvaluationKeys, evaluation_keys
+from openlookout.service.custom_labels.statuses import ProjectVersionStatus
 from openlookout.service.custom_labels.training_kinds import TrainedModel, trainer_for
 from openlookout.service.custom_labels.validation_files import (
     ValidationFiles,
     write_validation_files,
 )
 from openlookout.service.custom_labels.version_inputs import version_manifest_checks
-from openlookout.service.custom_labels.version_status import (
-    MESSAGES,
-    TRAIN_JOB_KIND,
-    TRAINING_COMPLETED,
-    TRAINING_FAILED,
-    TRAINING_IN_PROGRESS,
-)
+from openlookout.service.custom_labels.version_status import MESSAGES, TRAIN_JOB_KIND
 from openlookout.store.base import utcnow
 from openlookout.store.common_tables import Job
 from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
@@ -103,7 +98,7 @@ class TrainCustomLabelsVersionHandler:
             version = session.get(CLProjectVersion, version_id)
             if version is None:
                 raise JobFailed("The project version no longer exists.")
-            if version.status != TRAINING_IN_PROGRESS:
+            if version.status != ProjectVersionStatus.TRAINING_IN_PROGRESS:
                 return  # a re-run after the final commit
             project = session.get(CLProject, version.project_id)
             assert project is not None
@@ -146,9 +141,12 @@ class TrainCustomLabelsVersionHandler:
         )
         with write_session(ctx.sessions) as session:
             version = session.get(CLProjectVersion, version_id)
-            if version is None or version.status != TRAINING_IN_PROGRESS:
+            if version is None or version.status != ProjectVersionStatus.TRAINING_IN_PROGRESS:
                 return  # deleted meanwhile
-            version.status, version.status_message = TRAINING_COMPLETED, MESSAGES[TRAINING_COMPLETED]
+            version.status, version.status_message = (
+                ProjectVersionStatus.TRAINING_COMPLETED,
+                MESSAGES[ProjectVersionStatus.TRAINING_COMPLETED],
+            )
             version.training_end = version.updated_at = end
             version.f1_score = trained.f1
             version.artifact_prefix = artifact_prefix
@@ -161,9 +159,9 @@ class TrainCustomLabelsVersionHandler:
         version_id = int(json.loads(job.payload)["version_id"])
         with write_session(ctx.sessions) as session:
             version = session.get(CLProjectVersion, version_id)
-            if version is None or version.status != TRAINING_IN_PROGRESS:
+            if version is None or version.status != ProjectVersionStatus.TRAINING_IN_PROGRESS:
                 return
-            version.status, version.status_message = TRAINING_FAILED, message
+            version.status, version.status_message = ProjectVersionStatus.TRAINING_FAILED, message
             version.training_end = version.updated_at = utcnow()
 
     # -- steps ------------------------------------------------------------------------------

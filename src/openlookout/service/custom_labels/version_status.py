@@ -1,37 +1,42 @@
-"""Project version statuses (spec B.4) and the messages openlookout gives with them."""
+"""Project version status sets (spec B.4), the messages openlookout gives with them, job kinds."""
 
 from __future__ import annotations
 
-TRAINING_IN_PROGRESS = "TRAINING_IN_PROGRESS"
-TRAINING_COMPLETED = "TRAINING_COMPLETED"
-TRAINING_FAILED = "TRAINING_FAILED"
-STARTING = "STARTING"
-RUNNING = "RUNNING"
-FAILED = "FAILED"
-STOPPING = "STOPPING"
-STOPPED = "STOPPED"
-DELETING = "DELETING"
-COPYING_IN_PROGRESS = "COPYING_IN_PROGRESS"
-COPYING_COMPLETED = "COPYING_COMPLETED"
-COPYING_FAILED = "COPYING_FAILED"
+from openlookout.service.custom_labels.statuses import ProjectVersionStatus
 
 TRAIN_JOB_KIND = "cl_train_version"
 COPY_JOB_KIND = "cl_copy_version"
 
 # StartProjectVersion accepts a trained, copied or stopped model, and retries one that failed to start.
-STARTABLE = frozenset({TRAINING_COMPLETED, COPYING_COMPLETED, STOPPED, FAILED})
+STARTABLE = frozenset(
+    {
+        ProjectVersionStatus.TRAINING_COMPLETED,
+        ProjectVersionStatus.COPYING_COMPLETED,
+        ProjectVersionStatus.STOPPED,
+        ProjectVersionStatus.FAILED,
+    }
+)
 # DeleteProjectVersion refuses these: a job or the host still uses the model.
-BUSY = frozenset({TRAINING_IN_PROGRESS, COPYING_IN_PROGRESS, STARTING, RUNNING, STOPPING})
+BUSY = frozenset(
+    {
+        ProjectVersionStatus.TRAINING_IN_PROGRESS,
+        ProjectVersionStatus.COPYING_IN_PROGRESS,
+        ProjectVersionStatus.STARTING,
+        ProjectVersionStatus.RUNNING,
+        ProjectVersionStatus.STOPPING,
+    }
+)
 # A job is still producing the model: nothing can be copied from it yet.
-IN_PROGRESS = frozenset({TRAINING_IN_PROGRESS, COPYING_IN_PROGRESS})
+IN_PROGRESS = frozenset({ProjectVersionStatus.TRAINING_IN_PROGRESS, ProjectVersionStatus.COPYING_IN_PROGRESS})
 
-MESSAGES = {
-    TRAINING_IN_PROGRESS: "The model is being trained.",
-    TRAINING_COMPLETED: "The model is ready to run.",
-    COPYING_IN_PROGRESS: "The model is being copied.",
-    COPYING_COMPLETED: "The model copy is complete and ready to run.",
-    STARTING: "The model is starting.",
-    RUNNING: "The model is running.",
-    STOPPING: "The model is stopping.",
-    STOPPED: "The model is stopped.",
+# Keyed by str: HostingStatuses (shared with Lookout for Vision) takes the plain mapping.
+MESSAGES: dict[str, str] = {
+    ProjectVersionStatus.TRAINING_IN_PROGRESS: "The model is being trained.",
+    ProjectVersionStatus.TRAINING_COMPLETED: "The model is ready to run.",
+    ProjectVersionStatus.COPYING_IN_PROGRESS: "The model is being copied.",
+    ProjectVersionStatus.COPYING_COMPLETED: "The model copy is complete and ready to run.",
+    ProjectVersionStatus.STARTING: "The model is starting.",
+    ProjectVersionStatus.RUNNING: "The model is running.",
+    ProjectVersionStatus.STOPPING: "The model is stopping.",
+    ProjectVersionStatus.STOPPED: "The model is stopped.",
 }

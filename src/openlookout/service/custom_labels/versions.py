@@ -15,29 +15,23 @@ import json
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from openlookout.access import CallerBlobStore
-from openlookout.blobs.base import BlobError, BlobStore
+from openlookout.blobs.base import BlobError
 from openlookout.blobs.prefix import delete_prefix
 from openlookout.errors import ConflictError, InvalidInputError
-from openlookout.jobs.runner import JobSubmitter, queue_job
+from openlookout.jobs.runner import queue_job
 from openlookout.service.common import pagination
-from openlookout.service.common.kms_keys import KeyResolver, check_kms_key
-from openlookout.service.custom_labels import tags
+from openlookout.service.common.kms_keys import check_kms_key
+from openlookout.service.custom_labels import tags as resource_tags
 from openlookout.service.custom_labels.arns import version_arn
+from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.datasets import BUSY_STATES, READY_STATES
 from openlookout.service.custom_labels.errors import duplicate_as
 from openlookout.service.custom_labels.lookup import get_project, get_version
+from openlookout.service.custom_labels.statuses import ProjectVersionStatus
 from openlookout.service.custom_labels.version_inputs import check_legacy_inputs, input_results
-from openlookout.service.custom_labels.version_status import (
-    BUSY,
-    DELETING,
-    IN_PROGRESS,
-    MESSAGES,
-    TRAIN_JOB_KIND,
-    TRAINING_IN_PROGRESS,
-)
+from openlookout.service.custom_labels.version_status import BUSY, IN_PROGRESS, MESSAGES, TRAIN_JOB_KIND
 from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLDataset, CLProjectVersion
 from openlookout.store.db import write_session
@@ -74,7 +68,7 @@ def describe(version: CLProjectVersion) -> dict[str, Any]:
 
 
 def describe_project_versions(
-    sessions: sessionmaker[Session],
+    call: CustomLabelsCall,
     project_arn: str,
     version_names: list[str] | None = None,
     next_token: str | None = None,
@@ -84,7 +78,7 @@ def describe_project_versions(
     names = sorted(set(version_names)) if version_names else None
     query = {"op": "DescribeProjectVersions", "project": project_arn, "names": names}
     page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
-    with sessions() as session:
+    with call.sessions() as session:
         project = get_project(session, project_arn)
         stmt = select(CLProjectVersion).where(CLProjectVersion.project_id == project.id)
         if names is not None:
@@ -138,21 +132,19 @@ def _check_request(output_config: dict[str, Any], feature_config: dict[str, Any]
 
 
 def create_project_version(
-    sessions: sessionmaker[Session],
-    s3: CallerBlobStore,
-    keyring: KeyResolver,
-    runner: JobSubmitter,
+    call: CustomLabelsCall,
     project_arn: str,
     version_name: str,
     output_config: dict[str, Any],
     training_data: dict[str, Any] | None = None,
     testing_data: dict[str, Any] | None = None,
-    tags_: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None,
     kms_key_id: str | None = None,
     version_description: str | None = None,
     feature_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    tags.checked_tags(tags_)
+    resource_tags.checked_tags(tags)
+    s3 = call.s3
     if output_config.get("S3Bucket"):
         # Validation and evaluation files are written with the caller's S3 permissions.
         s3.check("s3:PutObject", output_config["S3Bucket"], output_config.get("S3KeyPrefix") or "")
@@ -161,11 +153,11 @@ def create_project_version(
         resource_type="MODEL",
         resource_id=version_name,
     )
-    with duplicate_as(in_use), write_session(sessions) as session:
+    with duplicate_as(in_use), write_session(call.sessions) as session:
         project = get_project(session, project_arn)
         _check_request(output_config, feature_config)
         if kms_key_id is not None:
-            check_kms_key(keyring, kms_key_id)
+            check_kms_key(call.keyring, kms_key_id)
         datasets = _project_datasets(session, project.id)
         legacy = check_legacy_inputs(s3, training_data, testing_data, bool(datasets))
         existing = session.scalars(
@@ -182,8 +174,8 @@ def create_project_version(
             project_id=project.id,
             name=version_name,
             arn=version_arn(project.arn, version_name, now),
-            status=TRAINING_IN_PROGRESS,
-            status_message=MESSAGES[TRAINING_IN_PROGRESS],
+            status=ProjectVersionStatus.TRAINING_IN_PROGRESS,
+            status_message=MESSAGES[ProjectVersionStatus.TRAINING_IN_PROGRESS],
             description=version_description,
             created_at=now,
             updated_at=now,
@@ -197,20 +189,18 @@ def create_project_version(
         session.add(version)
         session.flush()
         job = queue_job(session, TRAIN_JOB_KIND, {"version_id": version.id, "caller": s3.caller.to_payload()})
-        tags.tag_at_creation(session, version.arn, tags_)
+        resource_tags.tag_at_creation(session, version.arn, tags)
         arn, job_id = version.arn, job.id
-    runner.submit(job_id)
+    call.runner.submit(job_id)
     return {"ProjectVersionArn": arn}
 
 
 # -- DeleteProjectVersion and CopyProjectVersion ------------------------------------------------
 
 
-def delete_project_version(
-    sessions: sessionmaker[Session], blobs: BlobStore, internal_bucket: str, project_version_arn: str
-) -> dict[str, Any]:
+def delete_project_version(call: CustomLabelsCall, project_version_arn: str) -> dict[str, Any]:
     """Refused while training, starting, running or stopping; otherwise gone when the call returns."""
-    with write_session(sessions) as session:
+    with write_session(call.sessions) as session:
         version = get_version(session, project_version_arn)
         if version.status in BUSY:
             raise ConflictError(
@@ -224,10 +214,10 @@ def delete_project_version(
                 resource_id=project_version_arn,
             )
         prefix = version.artifact_prefix
-        tags.forget_tags(session, version.arn)
+        resource_tags.forget_tags(session, version.arn)
         session.delete(version)
     if prefix:
         # The model's copy may be unreachable: nothing refers to it any more either way.
         with contextlib.suppress(BlobError):
-            delete_prefix(blobs, internal_bucket, prefix)
-    return {"Status": DELETING}
+            delete_prefix(call.blobs, call.settings.internal_bucket, prefix)
+    return {"Status": ProjectVersionStatus.DELETING}
