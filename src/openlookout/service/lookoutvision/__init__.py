@@ -1,7 +1,7 @@
 """Lookout for Vision service layer: projects, datasets, models, hosting, packaging, tags.
 
 Protocol-free like the Custom Labels service; ``facade.LookoutVisionService`` is what the
-REST handler calls (one snake_case method per operation).
+REST handler calls (one snake_case method per operation, bound from its ``operations`` table).
 """
 
 from __future__ import annotations

@@ -12,14 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from openlookout.access import Caller, CallerBlobStore
-from openlookout.blobs.base import BlobStore, ensure_bucket
-from openlookout.config import Settings
+from openlookout.blobs.base import ensure_bucket
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
-from openlookout.jobs.runner import JobSubmitter, queue_job
+from openlookout.jobs.runner import queue_job
 from openlookout.service.common import pagination
+from openlookout.service.lookoutvision.call import LookoutVisionCall
 from openlookout.service.lookoutvision.idempotency import run_once, scope_for
 from openlookout.service.lookoutvision.projects import get_project
 from openlookout.service.lookoutvision.statuses import DatasetStatus, ModelStatus
@@ -86,15 +85,14 @@ def _source_object(dataset_source: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_dataset(
-    sessions: sessionmaker[Session],
-    runner: JobSubmitter,
-    s3: CallerBlobStore,
+    call: LookoutVisionCall,
     project_name: str,
     dataset_type: str,
-    dataset_source: dict[str, Any] | None,
-    client_token: str | None,
+    dataset_source: dict[str, Any] | None = None,
+    client_token: str | None = None,
 ) -> dict[str, Any]:
     check_dataset_type(dataset_type)
+    s3 = call.s3
     s3_object = _source_object(dataset_source) if dataset_source is not None else None
     if s3_object is not None:
         # Before anything else: the same AccessDeniedException whether or not the object exists.
@@ -135,10 +133,10 @@ def create_dataset(
 
     params = {"ProjectName": project_name, "DatasetType": dataset_type, "DatasetSource": dataset_source}
     outcome = run_once(
-        sessions, scope_for("CreateDataset", client_token, params, "DATASET", dataset_type), create
+        call.sessions, scope_for("CreateDataset", client_token, params, "DATASET", dataset_type), create
     )
     for job_id in queued if not outcome.replayed else ():
-        runner.submit(job_id)
+        call.runner.submit(job_id)
     return outcome.response
 
 
@@ -168,9 +166,9 @@ def image_stats(session: Session, dataset_id: int) -> dict[str, int]:
     }
 
 
-def describe_dataset(sessions: sessionmaker[Session], project_name: str, dataset_type: str) -> dict[str, Any]:
+def describe_dataset(call: LookoutVisionCall, project_name: str, dataset_type: str) -> dict[str, Any]:
     check_dataset_type(dataset_type)
-    with sessions() as session:
+    with call.sessions() as session:
         project = get_project(session, project_name)
         dataset = get_dataset(session, project, dataset_type)
         return {
@@ -187,7 +185,7 @@ def describe_dataset(sessions: sessionmaker[Session], project_name: str, dataset
 
 
 def delete_dataset(
-    sessions: sessionmaker[Session], project_name: str, dataset_type: str, client_token: str | None
+    call: LookoutVisionCall, project_name: str, dataset_type: str, client_token: str | None = None
 ) -> dict[str, Any]:
     check_dataset_type(dataset_type)
 
@@ -217,20 +215,17 @@ def delete_dataset(
 
     params = {"ProjectName": project_name, "DatasetType": dataset_type}
     scope = scope_for("DeleteDataset", client_token, params, "DATASET", dataset_type)
-    return run_once(sessions, scope, delete).response
+    return run_once(call.sessions, scope, delete).response
 
 
 def update_dataset_entries(
-    sessions: sessionmaker[Session],
-    settings: Settings,
-    blobs: BlobStore,
-    runner: JobSubmitter,
-    caller: Caller,
+    call: LookoutVisionCall,
     project_name: str,
     dataset_type: str,
     changes: bytes,
-    client_token: str | None,
+    client_token: str | None = None,
 ) -> dict[str, Any]:
+    sessions, blobs = call.sessions, call.blobs
     check_dataset_type(dataset_type)
     if not 1 <= len(changes) <= MAX_CHANGES_BYTES:
         raise InvalidInputError(
@@ -241,7 +236,7 @@ def update_dataset_entries(
     # Check before storing the blob, so an obvious refusal leaves nothing behind.
     with sessions() as session:
         get_dataset(session, get_project(session, project_name), dataset_type)
-    bucket = settings.internal_bucket
+    bucket = call.settings.internal_bucket
     key = f"dataset-changes/{project_name}/{dataset_type}/{uuid.uuid4().hex}.jsonl"
     ensure_bucket(blobs, bucket)
     blobs.put(bucket, key, changes, content_type="application/x-ndjson")
@@ -265,7 +260,7 @@ def update_dataset_entries(
             "dataset_id": dataset.id,
             "changes_bucket": bucket,
             "changes_key": key,
-            "caller": caller.to_payload(),
+            "caller": call.caller.to_payload(),
         }
         job = queue_job(session, "update_dataset", payload, project_id=project.id, dataset_id=dataset.id)
         queued.append(job.id)
@@ -279,12 +274,12 @@ def update_dataset_entries(
     if outcome.replayed:
         blobs.delete(bucket, key)
     for job_id in queued if not outcome.replayed else ():
-        runner.submit(job_id)
+        call.runner.submit(job_id)
     return outcome.response
 
 
 def list_dataset_entries(
-    sessions: sessionmaker[Session],
+    call: LookoutVisionCall,
     project_name: str,
     dataset_type: str,
     labeled: bool | None = None,
@@ -317,7 +312,7 @@ def list_dataset_entries(
         "contains": source_ref_contains,
     }
     page = pagination.keyset(next_token, query, int, pagination.page_size(max_results))
-    with sessions() as session:
+    with call.sessions() as session:
         dataset = get_dataset(session, get_project(session, project_name), dataset_type)
         stmt = select(DatasetEntry.id, DatasetEntry.line).where(DatasetEntry.dataset_id == dataset.id)
         if labeled is not None:

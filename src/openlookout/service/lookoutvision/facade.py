@@ -1,14 +1,15 @@
-"""The Lookout for Vision service facade: one method per API operation.
+"""The Lookout for Vision service facade: one table entry per API operation.
 
-The api layer calls ``LookoutVisionService.<operation_in_snake_case>(**members)``
-and serialises the returned dict (docs/architecture.md). This class only wires
-the shared dependencies into the per-concern modules.
+The api layer calls ``LookoutVisionService.<operation_in_snake_case>(**members, context=...)``
+and serialises the returned dict (docs/architecture.md). Each operation is a rule of the
+per-concern modules taking the per-call view (``call.LookoutVisionCall``) and then the
+operation's members; ``OperationFacade`` binds the rules (service/common/operations.py), so
+the members are written only in the shape and the rule.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,17 +20,41 @@ from openlookout.hosting.base import ModelHost
 from openlookout.jobs.runner import JobSubmitter
 from openlookout.ml.api import ImagePrediction
 from openlookout.service.common.kms_keys import KeyResolver
-from openlookout.service.common.request_context import IN_PROCESS, RequestContext
-from openlookout.service.lookoutvision import datasets, hosting, models, packaging, projects
-from openlookout.service.lookoutvision import tags as tag_service
+from openlookout.service.common.operations import OperationFacade
+from openlookout.service.common.request_context import RequestContext
+from openlookout.service.lookoutvision import datasets, hosting, models, packaging, projects, tags
+from openlookout.service.lookoutvision.call import LookoutVisionCall
 
 if TYPE_CHECKING:
     from openlookout.composition import ServiceDeps
 
-Response = dict[str, Any]
 
+class LookoutVisionService(OperationFacade[LookoutVisionCall]):
+    operations = {
+        "create_project": projects.create_project,
+        "describe_project": projects.describe_project,
+        "list_projects": projects.list_projects,
+        "delete_project": projects.delete_project,
+        "create_dataset": datasets.create_dataset,
+        "describe_dataset": datasets.describe_dataset,
+        "delete_dataset": datasets.delete_dataset,
+        "list_dataset_entries": datasets.list_dataset_entries,
+        "update_dataset_entries": datasets.update_dataset_entries,
+        "create_model": models.create_model,
+        "describe_model": models.describe_model,
+        "list_models": models.list_models,
+        "delete_model": models.delete_model,
+        "tag_resource": tags.tag_resource,
+        "untag_resource": tags.untag_resource,
+        "list_tags_for_resource": tags.list_tags_for_resource,
+        "start_model": hosting.start_model,
+        "stop_model": hosting.stop_model,
+        "detect_anomalies": hosting.detect_anomalies,
+        "start_model_packaging_job": packaging.start_model_packaging_job,
+        "describe_model_packaging_job": packaging.describe_model_packaging_job,
+        "list_model_packaging_jobs": packaging.list_model_packaging_jobs,
+    }
 
-class LookoutVisionService:
     def __init__(
         self,
         settings: Settings,
@@ -44,6 +69,7 @@ class LookoutVisionService:
         self.blobs = blobs
         self.keyring = keyring
         self.runner = runner
+        # Stateful (the models hosted in this process): one per service, shared by every call.
         self.hosting = hosting.ModelHosting(settings, sessions, blobs, host)
 
     @classmethod
@@ -52,198 +78,11 @@ class LookoutVisionService:
         host = deps.hosts.lookoutvision
         return cls(deps.settings, deps.sessions, deps.blobs, deps.keyring, deps.runner, host)
 
+    def call(self, context: RequestContext) -> LookoutVisionCall:
+        return LookoutVisionCall(
+            self.settings, self.sessions, self.blobs, self.keyring, self.runner, self.hosting, context
+        )
+
     def as_caller(self, caller: Caller) -> CallerBlobStore:
         """The blob store with ``caller``'s S3 permissions, for the S3 locations a request names."""
         return CallerBlobStore(self.blobs, caller, self.settings.internal_bucket)
-
-    # -- projects ---------------------------------------------------------------------------
-
-    def create_project(self, project_name: str, client_token: str | None = None) -> Response:
-        return projects.create_project(self.sessions, self.settings, project_name, client_token)
-
-    def describe_project(self, project_name: str) -> Response:
-        return projects.describe_project(self.sessions, project_name)
-
-    def list_projects(self, next_token: str | None = None, max_results: int | None = None) -> Response:
-        return projects.list_projects(self.sessions, next_token, max_results)
-
-    def delete_project(self, project_name: str, client_token: str | None = None) -> Response:
-        return projects.delete_project(self.sessions, project_name, client_token)
-
-    # -- datasets ---------------------------------------------------------------------------
-
-    def create_dataset(
-        self,
-        project_name: str,
-        dataset_type: str,
-        dataset_source: dict[str, Any] | None = None,
-        client_token: str | None = None,
-        context: RequestContext = IN_PROCESS,
-    ) -> Response:
-        return datasets.create_dataset(
-            self.sessions,
-            self.runner,
-            self.as_caller(context.caller),
-            project_name,
-            dataset_type,
-            dataset_source,
-            client_token,
-        )
-
-    def describe_dataset(self, project_name: str, dataset_type: str) -> Response:
-        return datasets.describe_dataset(self.sessions, project_name, dataset_type)
-
-    def delete_dataset(
-        self, project_name: str, dataset_type: str, client_token: str | None = None
-    ) -> Response:
-        return datasets.delete_dataset(self.sessions, project_name, dataset_type, client_token)
-
-    def list_dataset_entries(
-        self,
-        project_name: str,
-        dataset_type: str,
-        labeled: bool | None = None,
-        anomaly_class: str | None = None,
-        before_creation_date: datetime | None = None,
-        after_creation_date: datetime | None = None,
-        next_token: str | None = None,
-        max_results: int | None = None,
-        source_ref_contains: str | None = None,
-    ) -> Response:
-        return datasets.list_dataset_entries(
-            self.sessions,
-            project_name,
-            dataset_type,
-            labeled=labeled,
-            anomaly_class=anomaly_class,
-            before_creation_date=before_creation_date,
-            after_creation_date=after_creation_date,
-            next_token=next_token,
-            max_results=max_results,
-            source_ref_contains=source_ref_contains,
-        )
-
-    def update_dataset_entries(
-        self,
-        project_name: str,
-        dataset_type: str,
-        changes: bytes,
-        client_token: str | None = None,
-        context: RequestContext = IN_PROCESS,
-    ) -> Response:
-        return datasets.update_dataset_entries(
-            self.sessions,
-            self.settings,
-            self.blobs,
-            self.runner,
-            context.caller,
-            project_name,
-            dataset_type,
-            changes,
-            client_token,
-        )
-
-    # -- models -----------------------------------------------------------------------------
-
-    def create_model(
-        self,
-        project_name: str,
-        output_config: dict[str, Any],
-        description: str | None = None,
-        client_token: str | None = None,
-        kms_key_id: str | None = None,
-        tags: list[dict[str, str]] | None = None,
-        context: RequestContext = IN_PROCESS,
-    ) -> Response:
-        return models.create_model(
-            self.sessions,
-            self.settings,
-            self.as_caller(context.caller),
-            self.keyring,
-            self.runner,
-            project_name,
-            output_config,
-            description=description,
-            client_token=client_token,
-            kms_key_id=kms_key_id,
-            tags=tags,
-        )
-
-    def describe_model(self, project_name: str, model_version: str) -> Response:
-        return models.describe_model(self.sessions, project_name, model_version)
-
-    def list_models(
-        self, project_name: str, next_token: str | None = None, max_results: int | None = None
-    ) -> Response:
-        return models.list_models(self.sessions, project_name, next_token, max_results)
-
-    def delete_model(
-        self, project_name: str, model_version: str, client_token: str | None = None
-    ) -> Response:
-        return models.delete_model(
-            self.sessions, self.settings, self.blobs, project_name, model_version, client_token
-        )
-
-    # -- tags -------------------------------------------------------------------------------
-
-    def tag_resource(self, resource_arn: str, tags: list[dict[str, str]]) -> Response:
-        return tag_service.tag_resource(self.sessions, self.settings, resource_arn, tags)
-
-    def untag_resource(self, resource_arn: str, tag_keys: list[str]) -> Response:
-        return tag_service.untag_resource(self.sessions, self.settings, resource_arn, tag_keys)
-
-    def list_tags_for_resource(self, resource_arn: str) -> Response:
-        return tag_service.list_tags_for_resource(self.sessions, self.settings, resource_arn)
-
-    # -- hosting and packaging --------------------------------------------------------------
-
-    def start_model(
-        self,
-        project_name: str,
-        model_version: str,
-        min_inference_units: int,
-        max_inference_units: int | None = None,
-        client_token: str | None = None,
-    ) -> Response:
-        return self.hosting.start_model(
-            project_name, model_version, min_inference_units, max_inference_units, client_token
-        )
-
-    def stop_model(self, project_name: str, model_version: str, client_token: str | None = None) -> Response:
-        return self.hosting.stop_model(project_name, model_version, client_token)
-
-    def detect_anomalies(
-        self, project_name: str, model_version: str, body: bytes, content_type: str
-    ) -> Response:
-        return self.hosting.detect_anomalies(project_name, model_version, body, content_type)
-
-    def start_model_packaging_job(
-        self,
-        project_name: str,
-        model_version: str,
-        configuration: dict[str, Any],
-        job_name: str | None = None,
-        description: str | None = None,
-        client_token: str | None = None,
-        context: RequestContext = IN_PROCESS,
-    ) -> Response:
-        return packaging.start_model_packaging_job(
-            self.sessions,
-            self.settings,
-            self.as_caller(context.caller),
-            self.runner,
-            project_name,
-            model_version,
-            configuration,
-            job_name,
-            description,
-            client_token,
-        )
-
-    def describe_model_packaging_job(self, project_name: str, job_name: str) -> Response:
-        return packaging.describe_model_packaging_job(self.sessions, self.settings, project_name, job_name)
-
-    def list_model_packaging_jobs(
-        self, project_name: str, next_token: str | None = None, max_results: int | None = None
-    ) -> Response:
-        return packaging.list_model_packaging_jobs(self.sessions, project_name, next_token, max_results)

@@ -5,7 +5,9 @@ its artefacts and starts its inference units on a background thread, then HOSTED
 HOSTING_FAILED with the reason). StopModel: HOSTED → STOPPING_HOSTING → TRAINED. The
 database keeps the desired state, so a restarted server starts HOSTED and STARTING_HOSTING
 models again and settles STOPPING_HOSTING ones as TRAINED (docs/hosting.md). The lifecycle
-itself is shared with Custom Labels: ``hosting_lifecycle.py``.
+itself is shared with Custom Labels: ``hosting_lifecycle.py``. One ``ModelHosting`` per service
+keeps what the hosted models need in this process; the operations reach it through the
+call's view (``LookoutVisionCall.hosting``).
 
 Edge packaging lives in service/lookoutvision/packaging.py.
 """
@@ -24,6 +26,7 @@ from openlookout.errors import ConflictError, InvalidInputError
 from openlookout.hosting.base import ModelHost, ModelInfo
 from openlookout.ml.api import ImagePrediction
 from openlookout.service.common.hosting_lifecycle import HostingLifecycle, HostingStatuses, inference_units
+from openlookout.service.lookoutvision.call import LookoutVisionCall
 from openlookout.service.lookoutvision.idempotency import run_once, scope_for
 from openlookout.service.lookoutvision.models import get_model
 from openlookout.service.lookoutvision.projects import get_project
@@ -82,80 +85,14 @@ class ModelHosting(HostingLifecycle[ImagePrediction]):
         self._labels: dict[int, list[AnomalyLabel]] = {}
         self._image_sizes: dict[int, tuple[int, int]] = {}
 
-    # -- operations ------------------------------------------------------------------------
-
-    def start_model(
-        self,
-        project_name: str,
-        model_version: str,
-        min_inference_units: int,
-        max_inference_units: int | None = None,
-        client_token: str | None = None,
-    ) -> dict[str, Any]:
-        inference_units(min_inference_units, max_inference_units)  # refuse bad units before anything
-        params = {
-            "ProjectName": project_name,
-            "ModelVersion": model_version,
-            "MinInferenceUnits": min_inference_units,
-            "MaxInferenceUnits": max_inference_units,
-        }
-        scope = scope_for("StartModel", client_token, params, "MODEL", model_version)
-        launch: list[Callable[[], None]] = []
-
-        def mark_starting(session: Session) -> dict[str, Any]:
-            model = get_model(session, get_project(session, project_name), model_version)
-            if model.status not in STARTABLE:
-                raise ConflictError(
-                    f"Model version {model.version} of project {project_name} is {model.status}; "
-                    f"StartModel needs it in {' or '.join(sorted(STARTABLE))}.",
-                    resource_type="MODEL",
-                    resource_id=str(model.version),
-                )
-            launch.append(self.begin_start(model, min_inference_units, max_inference_units))
-            return {"Status": ModelStatus.STARTING_HOSTING}
-
-        outcome = run_once(self.sessions, scope, mark_starting)
-        if not outcome.replayed:
-            launch[0]()
-        return outcome.response
-
-    def stop_model(
-        self, project_name: str, model_version: str, client_token: str | None = None
-    ) -> dict[str, Any]:
-        params = {"ProjectName": project_name, "ModelVersion": model_version}
-        scope = scope_for("StopModel", client_token, params, "MODEL", model_version)
-        launch: list[Callable[[], None]] = []
-
-        def mark_stopping(session: Session) -> dict[str, Any]:
-            model = get_model(session, get_project(session, project_name), model_version)
-            if model.status != ModelStatus.HOSTED:
-                raise _not_hosted(model, project_name)
-            launch.append(self.begin_stop(model))
-            return {"Status": ModelStatus.STOPPING_HOSTING}
-
-        outcome = run_once(self.sessions, scope, mark_stopping)
-        if not outcome.replayed:
-            launch[0]()
-        return outcome.response
-
-    def detect_anomalies(
-        self, project_name: str, model_version: str, body: bytes, content_type: str
-    ) -> dict[str, Any]:
-        model = _resolve_model(self.sessions, project_name, model_version)
-        check_content_type(content_type)  # needs no model: answer it before "not hosted"
-        if model.status != ModelStatus.HOSTED or model.id not in self._image_sizes:
-            raise _not_hosted(model, project_name)
-        # Checked from the header here; the inference unit decodes the pixels.
-        image = read_request_image(body, content_type, self._image_sizes[model.id])
-        prediction = self.predict(
-            model.id,
-            image,
-            lambda: _not_hosted(model, project_name),
-            lambda message: InvalidInputError(message, field="Body"),
-        )
-        return {"DetectAnomalyResult": detect_anomaly_result(prediction, self._labels.get(model.id, []))}
-
     # -- what a hosted model keeps -------------------------------------------------------------
+
+    def image_size(self, row_id: int) -> tuple[int, int] | None:
+        """The input size of a hosted model; None while it is not (yet) loaded in this process."""
+        return self._image_sizes.get(row_id)
+
+    def labels(self, row_id: int) -> list[AnomalyLabel]:
+        return self._labels.get(row_id, [])
 
     def _loaded(self, row_id: int, folder: Path, info: ModelInfo) -> None:
         self._labels[row_id] = read_labels(folder)
@@ -164,3 +101,82 @@ class ModelHosting(HostingLifecycle[ImagePrediction]):
     def _forget(self, row_id: int) -> None:
         self._image_sizes.pop(row_id, None)
         self._labels.pop(row_id, None)
+
+
+# -- operations ------------------------------------------------------------------------------------
+
+
+def start_model(
+    call: LookoutVisionCall,
+    project_name: str,
+    model_version: str,
+    min_inference_units: int,
+    max_inference_units: int | None = None,
+    client_token: str | None = None,
+) -> dict[str, Any]:
+    inference_units(min_inference_units, max_inference_units)  # refuse bad units before anything
+    params = {
+        "ProjectName": project_name,
+        "ModelVersion": model_version,
+        "MinInferenceUnits": min_inference_units,
+        "MaxInferenceUnits": max_inference_units,
+    }
+    scope = scope_for("StartModel", client_token, params, "MODEL", model_version)
+    launch: list[Callable[[], None]] = []
+
+    def mark_starting(session: Session) -> dict[str, Any]:
+        model = get_model(session, get_project(session, project_name), model_version)
+        if model.status not in STARTABLE:
+            raise ConflictError(
+                f"Model version {model.version} of project {project_name} is {model.status}; "
+                f"StartModel needs it in {' or '.join(sorted(STARTABLE))}.",
+                resource_type="MODEL",
+                resource_id=str(model.version),
+            )
+        launch.append(call.hosting.begin_start(model, min_inference_units, max_inference_units))
+        return {"Status": ModelStatus.STARTING_HOSTING}
+
+    outcome = run_once(call.sessions, scope, mark_starting)
+    if not outcome.replayed:
+        launch[0]()
+    return outcome.response
+
+
+def stop_model(
+    call: LookoutVisionCall, project_name: str, model_version: str, client_token: str | None = None
+) -> dict[str, Any]:
+    params = {"ProjectName": project_name, "ModelVersion": model_version}
+    scope = scope_for("StopModel", client_token, params, "MODEL", model_version)
+    launch: list[Callable[[], None]] = []
+
+    def mark_stopping(session: Session) -> dict[str, Any]:
+        model = get_model(session, get_project(session, project_name), model_version)
+        if model.status != ModelStatus.HOSTED:
+            raise _not_hosted(model, project_name)
+        launch.append(call.hosting.begin_stop(model))
+        return {"Status": ModelStatus.STOPPING_HOSTING}
+
+    outcome = run_once(call.sessions, scope, mark_stopping)
+    if not outcome.replayed:
+        launch[0]()
+    return outcome.response
+
+
+def detect_anomalies(
+    call: LookoutVisionCall, project_name: str, model_version: str, body: bytes, content_type: str
+) -> dict[str, Any]:
+    hosting = call.hosting
+    model = _resolve_model(call.sessions, project_name, model_version)
+    check_content_type(content_type)  # needs no model: answer it before "not hosted"
+    image_size = hosting.image_size(model.id)
+    if model.status != ModelStatus.HOSTED or image_size is None:
+        raise _not_hosted(model, project_name)
+    # Checked from the header here; the inference unit decodes the pixels.
+    image = read_request_image(body, content_type, image_size)
+    prediction = hosting.predict(
+        model.id,
+        image,
+        lambda: _not_hosted(model, project_name),
+        lambda message: InvalidInputError(message, field="Body"),
+    )
+    return {"DetectAnomalyResult": detect_anomaly_result(prediction, hosting.labels(model.id))}

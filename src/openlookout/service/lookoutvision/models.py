@@ -8,23 +8,21 @@ import re
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from openlookout.access import CallerBlobStore
-from openlookout.blobs.base import BlobStore
 from openlookout.blobs.prefix import delete_prefix
-from openlookout.config import Settings
 from openlookout.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
     QuotaExceededError,
 )
-from openlookout.jobs.runner import JobSubmitter, queue_job
+from openlookout.jobs.runner import queue_job
 from openlookout.service.common import pagination
-from openlookout.service.common.kms_keys import KeyResolver, check_kms_key
+from openlookout.service.common.kms_keys import check_kms_key
 from openlookout.service.common.tags import delete_all_tags, put_tags, validate_tags
 from openlookout.service.lookoutvision.arns import model_arn
+from openlookout.service.lookoutvision.call import LookoutVisionCall
 from openlookout.service.lookoutvision.datasets import COMPLETE_STATES, find_dataset
 from openlookout.service.lookoutvision.idempotency import run_once, scope_for
 from openlookout.service.lookoutvision.projects import get_project
@@ -218,11 +216,7 @@ def _output_location(output_config: dict[str, Any]) -> tuple[str, str]:
 
 
 def create_model(
-    sessions: sessionmaker[Session],
-    settings: Settings,
-    s3: CallerBlobStore,
-    keyring: KeyResolver,
-    runner: JobSubmitter,
+    call: LookoutVisionCall,
     project_name: str,
     output_config: dict[str, Any],
     description: str | None = None,
@@ -230,6 +224,7 @@ def create_model(
     kms_key_id: str | None = None,
     tags: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
+    settings, s3 = call.settings, call.s3
     if tags:
         # Tagging at creation needs the tagging permission too, as in AWS IAM.
         s3.caller.require(TAG_AT_CREATION)
@@ -252,7 +247,7 @@ def create_model(
         project = get_project(session, project_name, for_update=True)
         check_training_data(session, project)
         if kms_key_id is not None:
-            check_kms_key(keyring, kms_key_id)
+            check_kms_key(call.keyring, kms_key_id)
         if not s3.bucket_exists(bucket):
             raise InvalidInputError(
                 f"The output bucket {bucket!r} does not exist.", field="OutputConfig.S3Location.Bucket"
@@ -297,24 +292,24 @@ def create_model(
         queued.append(job.id)
         return {"ModelMetadata": model_metadata(model)}
 
-    outcome = run_once(sessions, scope, create)
+    outcome = run_once(call.sessions, scope, create)
     for job_id in queued if not outcome.replayed else ():
-        runner.submit(job_id)
+        call.runner.submit(job_id)
     return outcome.response
 
 
-def describe_model(sessions: sessionmaker[Session], project_name: str, model_version: str) -> dict[str, Any]:
-    with sessions() as session:
+def describe_model(call: LookoutVisionCall, project_name: str, model_version: str) -> dict[str, Any]:
+    with call.sessions() as session:
         model = get_model(session, get_project(session, project_name), model_version)
         return {"ModelDescription": model_description(model)}
 
 
 def list_models(
-    sessions: sessionmaker[Session], project_name: str, next_token: str | None, max_results: int | None
+    call: LookoutVisionCall, project_name: str, next_token: str | None = None, max_results: int | None = None
 ) -> dict[str, Any]:
     query = {"op": "ListModels", "project": project_name}
     page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
-    with sessions() as session:
+    with call.sessions() as session:
         project = get_project(session, project_name)
         stmt = select(Model).where(Model.project_id == project.id)
         rows = session.scalars(page.select(stmt, Model.version)).all()
@@ -325,13 +320,9 @@ def list_models(
 
 
 def delete_model(
-    sessions: sessionmaker[Session],
-    settings: Settings,
-    blobs: BlobStore,
-    project_name: str,
-    model_version: str,
-    client_token: str | None,
+    call: LookoutVisionCall, project_name: str, model_version: str, client_token: str | None = None
 ) -> dict[str, Any]:
+    sessions = call.sessions
     parse_model_version(model_version, allow_latest=False)
     params = {"ProjectName": project_name, "ModelVersion": model_version}
     scope = scope_for("DeleteModel", client_token, params, "MODEL", model_version)
@@ -361,7 +352,7 @@ def delete_model(
         # Artefacts first: if this is interrupted the model stays DELETING and a
         # repeated DeleteModel finishes the job.
         for prefix in filter(None, (artifact_prefix, f"models/{project_name}/{model_version}/")):
-            delete_prefix(blobs, settings.internal_bucket, prefix)
+            delete_prefix(call.blobs, call.settings.internal_bucket, prefix)
         with write_session(sessions) as session:
             model = session.get(Model, model_id)
             if model is not None:

@@ -22,16 +22,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from openlookout.access import CallerBlobStore, S3LocationDenied, caller_blobs
+from openlookout.access import S3LocationDenied, caller_blobs
 from openlookout.blobs.transfer import download_prefix
 from openlookout.config import Settings
 from openlookout.errors import ConflictError, InvalidInputError, NotFoundError
 from openlookout.export.recipe import ComponentInfo
 from openlookout.export.target import GreengrassTarget, parse_greengrass
 from openlookout.jobs.base import JobContext, JobFailed
-from openlookout.jobs.runner import JobSubmitter, queue_job
+from openlookout.jobs.runner import queue_job
 from openlookout.service.common import pagination
 from openlookout.service.common.tags import validate_tags
+from openlookout.service.lookoutvision.call import LookoutVisionCall
 from openlookout.service.lookoutvision.idempotency import run_once, scope_for
 from openlookout.service.lookoutvision.models import get_model
 from openlookout.service.lookoutvision.projects import get_project
@@ -130,10 +131,7 @@ def _check_packageable(model: Model, project_name: str) -> None:
 
 
 def start_model_packaging_job(
-    sessions: sessionmaker[Session],
-    settings: Settings,
-    s3: CallerBlobStore,
-    runner: JobSubmitter,
+    call: LookoutVisionCall,
     project_name: str,
     model_version: str,
     configuration: dict[str, Any],
@@ -141,6 +139,7 @@ def start_model_packaging_job(
     description: str | None = None,
     client_token: str | None = None,
 ) -> dict[str, Any]:
+    s3 = call.s3
     # The package is written with the caller's S3 permissions: refused before anything else.
     location = (configuration.get("Greengrass") or {}).get("S3OutputLocation") or {}
     if isinstance(location.get("Bucket"), str):
@@ -193,7 +192,7 @@ def start_model_packaging_job(
         return {"JobName": name}
 
     try:
-        outcome = run_once(sessions, scope, create)
+        outcome = run_once(call.sessions, scope, create)
     except IntegrityError:
         # A concurrent call took the same job name or component version between our check and insert.
         raise ConflictError(
@@ -202,7 +201,7 @@ def start_model_packaging_job(
             resource_id=job_name or "",
         ) from None
     for job_id in queued if not outcome.replayed else ():
-        runner.submit(job_id)
+        call.runner.submit(job_id)
     return outcome.response
 
 
@@ -221,22 +220,20 @@ def _get_job(session: Session, project: Project, job_name: str) -> ModelPackagin
     return job
 
 
-def describe_model_packaging_job(
-    sessions: sessionmaker[Session], settings: Settings, project_name: str, job_name: str
-) -> dict[str, Any]:
-    with sessions() as session:
+def describe_model_packaging_job(call: LookoutVisionCall, project_name: str, job_name: str) -> dict[str, Any]:
+    with call.sessions() as session:
         project = get_project(session, project_name)
         job = _get_job(session, project, job_name)
-        return {"ModelPackagingDescription": _description(job, project.name, settings)}
+        return {"ModelPackagingDescription": _description(job, project.name, call.settings)}
 
 
 def list_model_packaging_jobs(
-    sessions: sessionmaker[Session], project_name: str, next_token: str | None, max_results: int | None
+    call: LookoutVisionCall, project_name: str, next_token: str | None = None, max_results: int | None = None
 ) -> dict[str, Any]:
     """Newest first, paginated by the job's row id."""
     query = {"op": "ListModelPackagingJobs", "project": project_name}
     page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
-    with sessions() as session:
+    with call.sessions() as session:
         project = get_project(session, project_name)
         stmt = select(ModelPackagingJob).where(ModelPackagingJob.project_id == project.id)
         rows = session.scalars(page.select(stmt, ModelPackagingJob.id)).all()

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from openlookout.config import Settings
 from openlookout.errors import ConflictError, NotFoundError
 from openlookout.regions import creation_region, request_region
 from openlookout.service.common import pagination
 from openlookout.service.common.tags import delete_all_tags
 from openlookout.service.lookoutvision.arns import project_arn
+from openlookout.service.lookoutvision.call import LookoutVisionCall
 from openlookout.service.lookoutvision.idempotency import run_once, scope_for
 from openlookout.store.base import utcnow
 from openlookout.store.lookoutvision_tables import Dataset, Model, Project
@@ -46,9 +46,9 @@ def project_metadata(project: Project) -> dict[str, Any]:
 
 
 def create_project(
-    sessions: sessionmaker[Session], settings: Settings, project_name: str, client_token: str | None
+    call: LookoutVisionCall, project_name: str, client_token: str | None = None
 ) -> dict[str, Any]:
-    region = creation_region(settings.region)
+    region = creation_region(call.settings.region)
 
     def create(session: Session) -> dict[str, Any]:
         taken = select(Project.id).where(Project.region == region, Project.name == project_name)
@@ -61,7 +61,7 @@ def create_project(
         project = Project(
             region=region,
             name=project_name,
-            arn=project_arn(region, settings.account_id, project_name),
+            arn=project_arn(region, call.settings.account_id, project_name),
             created_at=utcnow(),
             next_model_version=1,
         )
@@ -70,11 +70,11 @@ def create_project(
         return {"ProjectMetadata": project_metadata(project)}
 
     scope = scope_for("CreateProject", client_token, {"ProjectName": project_name}, "PROJECT", project_name)
-    return run_once(sessions, scope, create).response
+    return run_once(call.sessions, scope, create).response
 
 
-def describe_project(sessions: sessionmaker[Session], project_name: str) -> dict[str, Any]:
-    with sessions() as session:
+def describe_project(call: LookoutVisionCall, project_name: str) -> dict[str, Any]:
+    with call.sessions() as session:
         project = get_project(session, project_name)
         datasets = session.scalars(
             select(Dataset).where(Dataset.project_id == project.id).order_by(Dataset.dataset_type.desc())
@@ -96,11 +96,11 @@ def describe_project(sessions: sessionmaker[Session], project_name: str) -> dict
 
 
 def list_projects(
-    sessions: sessionmaker[Session], next_token: str | None, max_results: int | None
+    call: LookoutVisionCall, next_token: str | None = None, max_results: int | None = None
 ) -> dict[str, Any]:
     query: dict[str, Any] = {"op": "ListProjects"}
     page = pagination.keyset(next_token, query, str, pagination.page_size(max_results))
-    with sessions() as session:
+    with call.sessions() as session:
         rows = session.scalars(page.select(in_request_region(select(Project)), Project.name)).all()
     return {
         "Projects": [project_metadata(p) for p in page.rows(rows)],
@@ -109,7 +109,7 @@ def list_projects(
 
 
 def delete_project(
-    sessions: sessionmaker[Session], project_name: str, client_token: str | None
+    call: LookoutVisionCall, project_name: str, client_token: str | None = None
 ) -> dict[str, Any]:
     def delete(session: Session) -> dict[str, Any]:
         project = get_project(session, project_name)
@@ -135,4 +135,4 @@ def delete_project(
         return {"ProjectArn": arn}
 
     scope = scope_for("DeleteProject", client_token, {"ProjectName": project_name}, "PROJECT", project_name)
-    return run_once(sessions, scope, delete).response
+    return run_once(call.sessions, scope, delete).response

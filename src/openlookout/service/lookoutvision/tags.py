@@ -4,13 +4,14 @@ models, addressed by ARN (spec A.10); the tag rules themselves are in ``service/
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from openlookout.config import Settings
 from openlookout.errors import NotFoundError
 from openlookout.regions import visible
 from openlookout.service.common.tags import put_tags, validate_tags
 from openlookout.service.lookoutvision.arns import ResourceArn, parse_resource_arn
+from openlookout.service.lookoutvision.call import LookoutVisionCall
 from openlookout.store.common_tables import Tag
 from openlookout.store.db import write_session
 from openlookout.store.lookoutvision_tables import Model, Project
@@ -37,33 +38,27 @@ def _require_resource(session: Session, settings: Settings, arn: ResourceArn, ra
             raise missing
 
 
-def tag_resource(
-    sessions: sessionmaker[Session], settings: Settings, resource_arn: str, tags: list[dict[str, str]]
-) -> dict[str, object]:
+def tag_resource(call: LookoutVisionCall, resource_arn: str, tags: list[dict[str, str]]) -> dict[str, object]:
     parsed = parse_resource_arn(resource_arn)
     wanted = validate_tags(tags)
-    with write_session(sessions) as session:
-        _require_resource(session, settings, parsed, resource_arn)
+    with write_session(call.sessions) as session:
+        _require_resource(session, call.settings, parsed, resource_arn)
         put_tags(session, resource_arn, wanted)
     return {}
 
 
-def untag_resource(
-    sessions: sessionmaker[Session], settings: Settings, resource_arn: str, tag_keys: list[str]
-) -> dict[str, object]:
+def untag_resource(call: LookoutVisionCall, resource_arn: str, tag_keys: list[str]) -> dict[str, object]:
     parsed = parse_resource_arn(resource_arn)
-    with write_session(sessions) as session:
-        _require_resource(session, settings, parsed, resource_arn)
+    with write_session(call.sessions) as session:
+        _require_resource(session, call.settings, parsed, resource_arn)
         if tag_keys:
             session.execute(delete(Tag).where(Tag.resource_arn == resource_arn, Tag.key.in_(tag_keys)))
     return {}
 
 
-def list_tags_for_resource(
-    sessions: sessionmaker[Session], settings: Settings, resource_arn: str
-) -> dict[str, object]:
+def list_tags_for_resource(call: LookoutVisionCall, resource_arn: str) -> dict[str, object]:
     parsed = parse_resource_arn(resource_arn)
-    with sessions() as session:
-        _require_resource(session, settings, parsed, resource_arn)
+    with call.sessions() as session:
+        _require_resource(session, call.settings, parsed, resource_arn)
         rows = session.scalars(select(Tag).where(Tag.resource_arn == resource_arn).order_by(Tag.key))
         return {"Tags": [{"Key": t.key, "Value": t.value} for t in rows]}
