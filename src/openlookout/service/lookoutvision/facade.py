@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from openlookout.access import Caller, CallerBlobStore
 from openlookout.blobs.base import BlobStore
 from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
@@ -82,7 +81,3 @@ class LookoutVisionService(OperationFacade[LookoutVisionCall]):
         return LookoutVisionCall(
             self.settings, self.sessions, self.blobs, self.keyring, self.runner, self.hosting, context
         )
-
-    def as_caller(self, caller: Caller) -> CallerBlobStore:
-        """The blob store with ``caller``'s S3 permissions, for the S3 locations a request names."""
-        return CallerBlobStore(self.blobs, caller, self.settings.internal_bucket)
