@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -41,13 +43,19 @@ def request_context(ctx: AppContext, principal: Principal, request_id: str) -> R
     )
 
 
-async def call_service(method: Callable[..., Any], kwargs: dict[str, Any], context: RequestContext) -> Any:
-    """Run a facade operation in a worker thread, in the request's region, for its caller.
+@cache
+def _takes_context(method: Callable[..., Any]) -> bool:
+    return "context" in inspect.signature(method).parameters
 
-    Every operation takes ``context`` (service/common/operations.py): its rules read the
-    caller's permissions, account and the S3 rights they use for the locations a request names.
+
+async def call_service(method: Callable[..., Any], kwargs: dict[str, Any], context: RequestContext) -> Any:
+    """Run a facade method in a worker thread, in the request's region.
+
+    Methods that declare ``context`` get it (the operations that check permissions of their
+    own or use the S3 locations they name with the caller's rights).
     """
-    kwargs["context"] = context
+    if _takes_context(getattr(method, "__func__", method)):
+        kwargs["context"] = context
     assert context.region is not None  # a signed request always names its region
     with serving_region(context.region):  # copied into the worker thread's context
         return await run_in_threadpool(method, **kwargs)
