@@ -7,12 +7,13 @@ and thresholds through ``read_detection_thresholds`` without loading the network
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from openlookout.ml.assumed_thresholds import read_model_thresholds
 
 MODEL_FILE = "detection_model.json"
 FORMAT = "openlookout-object-detection/2"
@@ -89,5 +90,4 @@ class DetectionTrainResult:
 
 def read_detection_thresholds(model_dir: Path) -> dict[str, float]:
     """Label -> assumed threshold (0-1) of a saved detection model."""
-    document = json.loads((Path(model_dir) / MODEL_FILE).read_text())
-    return {str(k): float(v) for k, v in zip(document["labels"], document["thresholds"], strict=True)}
+    return read_model_thresholds(Path(model_dir) / MODEL_FILE)
