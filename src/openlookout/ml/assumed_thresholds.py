@@ -7,12 +7,25 @@ saved model keeps them beside its labels, and the server reads them without torc
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 # A label the test set never shows has no F1 to maximise; its cut is a plain majority vote.
 DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(kw_only=True)
+class CustomLabelsTrainResult:
+    """What both Custom Labels trainers report beside their own evaluation and predictions."""
+
+    labels: list[str]
+    thresholds: list[float]  # aligned with ``labels``
+    num_train: int
+    num_test: int
+    train_seconds: float
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 def best_f1_count(ranked: np.ndarray, hits: np.ndarray, positives: int) -> int:
