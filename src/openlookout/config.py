@@ -8,6 +8,7 @@ same code with different settings.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,30 +69,27 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         """Defaults, then OPENLOOKOUT_* environment variables, then explicit overrides."""
-        env = os.environ
         s = cls()
-        if v := env.get("OPENLOOKOUT_DATA_DIR"):
-            s.data_dir = Path(v)
-        if v := env.get("OPENLOOKOUT_DATABASE_URL"):
-            s.database_url = v
-        if v := env.get("OPENLOOKOUT_BLOB_BACKEND"):
-            s.blob_backend = v
-        if v := env.get("OPENLOOKOUT_S3_ENDPOINT_URL"):
-            s.s3_endpoint_url = v
-        if v := env.get("OPENLOOKOUT_POLICY_FILE"):
-            s.policy_file = Path(v)
-        if v := env.get("OPENLOOKOUT_REGION"):
-            s.region = v
-        if v := env.get("OPENLOOKOUT_ACCOUNT_ID"):
-            s.account_id = v
-        if v := env.get("OPENLOOKOUT_JOB_WORKERS"):
-            s.job_workers = int(v)
-        if v := env.get("OPENLOOKOUT_JOB_RUNNER"):
-            s.job_runner = v
-        if v := env.get("OPENLOOKOUT_MODEL_HOST"):
-            s.model_host = v
+        for name, (field_name, convert) in _ENVIRONMENT.items():
+            if v := os.environ.get(name):
+                setattr(s, field_name, convert(v))
         for key, value in overrides.items():
             if value is not None:
                 setattr(s, key, value)
         s.data_dir = Path(s.data_dir)
         return s
+
+
+# OPENLOOKOUT_* variable -> the Settings field it sets, and how its text becomes the value.
+_ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
+    "OPENLOOKOUT_DATA_DIR": ("data_dir", Path),
+    "OPENLOOKOUT_DATABASE_URL": ("database_url", str),
+    "OPENLOOKOUT_BLOB_BACKEND": ("blob_backend", str),
+    "OPENLOOKOUT_S3_ENDPOINT_URL": ("s3_endpoint_url", str),
+    "OPENLOOKOUT_POLICY_FILE": ("policy_file", Path),
+    "OPENLOOKOUT_REGION": ("region", str),
+    "OPENLOOKOUT_ACCOUNT_ID": ("account_id", str),
+    "OPENLOOKOUT_JOB_WORKERS": ("job_workers", int),
+    "OPENLOOKOUT_JOB_RUNNER": ("job_runner", str),
+    "OPENLOOKOUT_MODEL_HOST": ("model_host", str),
+}

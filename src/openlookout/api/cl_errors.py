@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from openlookout.api.auth import AuthError, json_api_auth_code
+from openlookout.api.internal_error import report_internal_error
 from openlookout.api.jsonrpc import CONTENT_TYPE
 from openlookout.errors import (
     AccessDeniedError,
@@ -91,14 +92,8 @@ def to_cl_error(exc: BaseException) -> CLError | None:
 def error_body(exc: BaseException, request_id: str, operation: str | None) -> tuple[int, bytes]:
     error = to_cl_error(exc)
     if error is None:
-        log.error(
-            "internal error in %s (request id %s)", operation or "rekognition", request_id, exc_info=exc
-        )
-        error = CLError(
-            "InternalServerError",
-            500,
-            f"An internal error occurred. Quote request id {request_id} when reporting it.",
-        )
+        message = report_internal_error(log, exc, request_id, operation or "rekognition")
+        error = CLError("InternalServerError", 500, message)
     body = {"__type": error.code, "Code": error.code, "Message": error.message}
     return error.status, json.dumps(body).encode()
 

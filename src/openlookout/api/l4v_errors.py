@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from openlookout.api.auth import AuthError, json_api_auth_code
+from openlookout.api.internal_error import report_internal_error
 from openlookout.api.restjson import SerializedResponse, UnknownOperationError
 from openlookout.errors import (
     AccessDeniedError,
@@ -68,14 +69,8 @@ def _resource(exc: NotFoundError | ConflictError) -> dict[str, str]:
 def error_response(exc: BaseException, request_id: str, operation: str | None = None) -> SerializedResponse:
     error = to_l4v_error(exc)
     if error is None:
-        log.error(
-            "internal error in %s (request id %s)", operation or "lookoutvision", request_id, exc_info=exc
-        )
-        error = L4VError(
-            "InternalServerException",
-            500,
-            f"An internal error occurred. Quote request id {request_id} when reporting it.",
-        )
+        message = report_internal_error(log, exc, request_id, operation or "lookoutvision")
+        error = L4VError("InternalServerException", 500, message)
     body = json.dumps({"message": error.message, **error.members}).encode()
     headers = {
         "Content-Type": "application/json",

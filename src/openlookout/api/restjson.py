@@ -8,7 +8,6 @@ an HTTP response (``serialize_output``). Nothing here knows a specific operation
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from collections.abc import Mapping
@@ -18,11 +17,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
+from botocore.model import ListShape, OperationModel, ServiceModel, Shape, StructureShape
 
+from openlookout.api.json_values import decode_base64, from_json, to_json
 from openlookout.api.validation import (
     Violation,
-    child_path,
     item_path,
     load_json_body,
     top_level_path,
@@ -154,8 +153,8 @@ def parse_request(
             if body:
                 params[payload_name] = body
         elif body:
-            params[payload_name] = _from_json(
-                payload, load_json_body(body), top_level_path(payload_name, payload)
+            params[payload_name] = from_json(
+                payload, load_json_body(body), top_level_path(payload_name, payload), _json_timestamp
             )
     elif body_members and body:
         document = load_json_body(body)
@@ -164,7 +163,7 @@ def parse_request(
         for name, member in body_members.items():
             key = member.serialization.get("name", name)
             if document.get(key) is not None:
-                params[name] = _from_json(member, document[key], top_level_path(name, member))
+                params[name] = from_json(member, document[key], top_level_path(name, member), _json_timestamp)
     return params
 
 
@@ -198,38 +197,8 @@ def _from_text(shape: Shape, text: str, path: str) -> Any:
     if kind == "timestamp":
         return _timestamp(text, path, allow_http_date=True)
     if kind == "blob":
-        return _base64(text, path)
+        return decode_base64(text, path)
     return text
-
-
-def _from_json(shape: Shape, value: Any, path: str) -> Any:
-    """A JSON body value converted to Python types (blobs decoded, timestamps parsed)."""
-    if isinstance(shape, StructureShape) and isinstance(value, dict):
-        converted = {}
-        for name, member in shape.members.items():
-            key = member.serialization.get("name", name)
-            # JSON null means "not given", as in AWS services.
-            if value.get(key) is not None:
-                converted[name] = _from_json(member, value[key], child_path(path, name))
-        return converted
-    if isinstance(shape, ListShape) and isinstance(value, list):
-        return [_from_json(shape.member, item, item_path(path, i)) for i, item in enumerate(value)]
-    if isinstance(shape, MapShape) and isinstance(value, dict):
-        return {key: _from_json(shape.value, item, f"{path}.{key}") for key, item in value.items()}
-    if shape.type_name == "blob" and isinstance(value, str):
-        return _base64(value, path)
-    if shape.type_name == "timestamp" and isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    if shape.type_name == "timestamp" and isinstance(value, str):
-        return _timestamp(value, path, allow_http_date=False)
-    return value
-
-
-def _base64(text: str, path: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise _bad(text, path, "Member must be base64-encoded binary data") from None
 
 
 def _timestamp(text: str, path: str, *, allow_http_date: bool) -> datetime:
@@ -247,6 +216,11 @@ def _timestamp(text: str, path: str, *, allow_http_date: bool) -> datetime:
             raise _bad(text, path, "Member must be a timestamp (ISO-8601 or epoch seconds)") from None
     # A zone-less time is taken as UTC, which is what every AWS SDK sends.
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _json_timestamp(text: str, path: str) -> datetime:
+    """A timestamp sent as a JSON string: ISO-8601 or epoch seconds, never an HTTP date."""
+    return _timestamp(text, path, allow_http_date=False)
 
 
 # ---------------------------------------------------------------- response serialisation
@@ -281,39 +255,9 @@ def serialize_output(
         if member.serialization.get("location") == "header":
             headers[member.serialization.get("name", name)] = _header_text(member, value)
         else:
-            document[member.serialization.get("name", name)] = _to_json(member, value)
+            document[member.serialization.get("name", name)] = to_json(member, value)
     body = json.dumps(document, allow_nan=False, separators=(",", ":")).encode()
     return SerializedResponse(status, headers, body)
-
-
-def _to_json(shape: Shape, value: Any) -> Any:
-    if isinstance(shape, StructureShape):
-        if not isinstance(value, Mapping):
-            raise TypeError(f"{shape.name} must be a dict, got {type(value).__name__}")
-        out = {}
-        for name, item in value.items():
-            if name not in shape.members:
-                raise ValueError(f"member {name!r} is not declared in {shape.name}")
-            if item is not None:
-                member = shape.members[name]
-                out[member.serialization.get("name", name)] = _to_json(member, item)
-        return out
-    if isinstance(shape, ListShape):
-        return [_to_json(shape.member, item) for item in value]
-    if isinstance(shape, MapShape):
-        return {key: _to_json(shape.value, item) for key, item in value.items()}
-    if shape.type_name == "timestamp":
-        return _epoch_seconds(value)
-    if shape.type_name == "blob":
-        return base64.b64encode(value).decode("ascii")
-    return value
-
-
-def _epoch_seconds(value: datetime) -> float | int:
-    # Naive datetimes are UTC by the service contract; millisecond precision as AWS sends.
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    seconds = round(aware.timestamp(), 3)
-    return int(seconds) if seconds.is_integer() else seconds
 
 
 def _header_text(shape: Shape, value: Any) -> str:

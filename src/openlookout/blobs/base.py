@@ -12,17 +12,33 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, BinaryIO, Protocol
+from typing import IO, BinaryIO, ClassVar, Protocol
 
 
 class BlobError(Exception):
     """Base class for object-store errors."""
 
 
-class NoSuchBucket(BlobError):
+class BucketError(BlobError):
+    """An error about one bucket; each kind words it in ``MESSAGE``, which names the bucket."""
+
+    MESSAGE: ClassVar[str]
+
     def __init__(self, bucket: str) -> None:
-        super().__init__(f"The bucket {bucket!r} does not exist.")
+        super().__init__(self.MESSAGE.format(bucket=bucket))
         self.bucket = bucket
+
+
+class NoSuchBucket(BucketError):
+    MESSAGE = "The bucket {bucket!r} does not exist."
+
+
+class BucketAlreadyExists(BucketError):
+    MESSAGE = "The bucket {bucket!r} already exists."
+
+
+class BucketNotEmpty(BucketError):
+    MESSAGE = "The bucket {bucket!r} is not empty."
 
 
 class NoSuchKey(BlobError):
@@ -30,18 +46,6 @@ class NoSuchKey(BlobError):
         super().__init__(f"The object s3://{bucket}/{key} does not exist.")
         self.bucket = bucket
         self.key = key
-
-
-class BucketAlreadyExists(BlobError):
-    def __init__(self, bucket: str) -> None:
-        super().__init__(f"The bucket {bucket!r} already exists.")
-        self.bucket = bucket
-
-
-class BucketNotEmpty(BlobError):
-    def __init__(self, bucket: str) -> None:
-        super().__init__(f"The bucket {bucket!r} is not empty.")
-        self.bucket = bucket
 
 
 class NoSuchUpload(BlobError):

@@ -247,9 +247,8 @@ def _check_attribute(result: ValidatedLine, attribute: str) -> dict[str, int]:
     problem = _common_metadata_problem(meta, meta_key)
     if problem:
         return fail("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT", problem)
-    if kind == CLASSIFICATION_TYPE:
-        return _check_classification(result, attribute, meta, fail)
-    return _check_detection(result, attribute, meta, fail)
+    check = _check_classification if kind == CLASSIFICATION_TYPE else _check_detection
+    return check(result, attribute, document[attribute], meta, fail)
 
 
 def _common_metadata_problem(meta: dict[str, Any], meta_key: str) -> str | None:
@@ -267,10 +266,8 @@ def _is_number(value: object) -> TypeGuard[int | float]:
 
 
 def _check_classification(
-    result: ValidatedLine, attribute: str, meta: dict[str, Any], fail: Any
+    result: ValidatedLine, attribute: str, value: Any, meta: dict[str, Any], fail: Any
 ) -> dict[str, int]:
-    assert result.document is not None
-    value = result.document[attribute]
     meta_key = f"{attribute}-metadata"
     if not isinstance(value, int) or isinstance(value, bool):
         return fail("ERROR_INVALID_LABEL_ATTRIBUTE_FORMAT", f"{attribute} must be an integer class id.")
@@ -291,10 +288,8 @@ def _check_classification(
 
 
 def _check_detection(
-    result: ValidatedLine, attribute: str, meta: dict[str, Any], fail: Any
+    result: ValidatedLine, attribute: str, value: Any, meta: dict[str, Any], fail: Any
 ) -> dict[str, int]:
-    assert result.document is not None
-    value = result.document[attribute]
     meta_key = f"{attribute}-metadata"
     if not isinstance(value, dict) or not isinstance(value.get("annotations"), list):
         return fail(
@@ -319,10 +314,10 @@ def _check_detection(
             f"{len(annotations)} bounding boxes; at most {MAX_BOXES_PER_IMAGE} per image.",
         )
     result.use_cases.add(OBJECT_LOCALIZATION)
+    document = result.document
+    assert document is not None
     if not annotations:
-        _metadata_error(
-            result.document, meta_key, "WARNING_NO_ANNOTATIONS", "The image has no bounding boxes."
-        )
+        _metadata_error(document, meta_key, "WARNING_NO_ANNOTATIONS", "The image has no bounding boxes.")
         result.has_nested_errors = True
         return {}
     labels: dict[str, int] = {}
@@ -332,7 +327,7 @@ def _check_detection(
             if isinstance(annotation, dict):
                 annotation.setdefault("errors", []).append(label)
             else:
-                _metadata_error(result.document, meta_key, label["code"], label["message"])
+                _metadata_error(document, meta_key, label["code"], label["message"])
             result.has_nested_errors = True
         else:
             labels[label] = labels.get(label, 0) + 1

@@ -69,17 +69,17 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
 
 def resize_rgb(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize (H, W, 3) uint8 to ``size`` = (height, width); PIL's bilinear filter antialiases."""
-    height, width = size
-    if image.shape[:2] == (height, width):
-        return image
-    resized = Image.fromarray(image).resize((width, height), Image.Resampling.BILINEAR)
-    return np.asarray(resized)
+    return _resize(image, size, Image.Resampling.BILINEAR)
 
 
 def resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize an (H, W) class-index mask with nearest neighbour, so no new classes appear."""
+    return _resize(mask, size, Image.Resampling.NEAREST)
+
+
+def _resize(array: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
+    """``array`` itself when it already has ``size`` = (height, width), else PIL's resize."""
     height, width = size
-    if mask.shape[:2] == (height, width):
-        return mask
-    resized = Image.fromarray(mask).resize((width, height), Image.Resampling.NEAREST)
-    return np.asarray(resized)
+    if array.shape[:2] == (height, width):
+        return array
+    return np.asarray(Image.fromarray(array).resize((width, height), resample))

@@ -13,31 +13,18 @@ through the 3x3 aggregation and the smoothing.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
+
+# The edge runner holds the one implementation, so a package scores as the server does.
+from openlookout.edge.openlookout_edge import scoring as edge_scoring
 
 SMOOTH_SIGMA = 0.5
 # Normalised maps (``map_normalization.py``) need no border ring left out.
 BORDER_CELLS = 0
 
 
-def _gaussian_kernel(sigma: float) -> np.ndarray:
-    radius = max(1, round(3 * sigma))
-    x = np.arange(-radius, radius + 1, dtype=np.float64)
-    kernel = np.exp(-0.5 * (x / sigma) ** 2)
-    return kernel / kernel.sum()
-
-
 def smooth(grid: np.ndarray, sigma: float = SMOOTH_SIGMA) -> np.ndarray:
     """Separable Gaussian blur of a 2-D array with edge-reflecting borders."""
-    if sigma <= 0:
-        return grid.astype(np.float32)
-    kernel = _gaussian_kernel(sigma)
-    radius = len(kernel) // 2
-    padded = np.pad(grid.astype(np.float64), radius, mode="reflect")
-    # Separable: one weighted sum of shifted slices per kernel tap and axis (vectorised).
-    rows = sum(w * padded[:, j : j + grid.shape[1]] for j, w in enumerate(kernel))
-    out = sum(w * rows[j : j + grid.shape[0], :] for j, w in enumerate(kernel))
-    return out.astype(np.float32)
+    return edge_scoring.smooth(grid, sigma)
 
 
 def anomaly_map(distances: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -47,16 +34,11 @@ def anomaly_map(distances: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
 
 def image_score(amap: np.ndarray, border_cells: int = BORDER_CELLS) -> float:
     """Maximum of the map without its outer ``border_cells`` ring (the whole map if that is empty)."""
-    rows, cols = amap.shape
-    inner = amap[border_cells : rows - border_cells, border_cells : cols - border_cells]
-    return float((inner if inner.size else amap).max())
+    return edge_scoring.image_score(amap, border_cells)
 
 
-def upsample_map(amap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Bilinear resize of a grid map to ``size`` = (height, width), e.g. the input image size."""
-    height, width = size
-    image = Image.fromarray(amap.astype(np.float32), mode="F")
-    return np.asarray(image.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
+# Bilinear resize of a grid map to ``size`` = (height, width), e.g. the input image size.
+upsample_map = edge_scoring.upsample
 
 
 def calibrated_heatmap(amap: np.ndarray, threshold: float, scale: float, size: tuple[int, int]) -> np.ndarray:

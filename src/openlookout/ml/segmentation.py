@@ -25,8 +25,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# Inference rules live in the edge runner, which every model package ships, so both agree.
+from openlookout.edge.openlookout_edge.segmentation import cell_components as cell_components
+from openlookout.edge.openlookout_edge.segmentation import class_mask as class_mask
+from openlookout.edge.openlookout_edge.segmentation import probability_heatmap as probability_heatmap
 from openlookout.ml.backbone import FINE_STRIDE
-from openlookout.ml.imaging import resize_mask
 from openlookout.ml.scoring import upsample_map
 from openlookout.ml.softmax_regression import fit_softmax
 
@@ -174,50 +177,3 @@ def pixel_threshold(images: Sequence[HeldOutImage], working: tuple[int, int]) ->
     candidates = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
     best = candidates[np.argmax(f1[candidates])]
     return float((s[best] + s[best + 1]) / 2.0) if best + 1 < len(s) else float(s[best]) - 1e-6
-
-
-def probability_heatmap(pmap: np.ndarray, threshold: float, size: tuple[int, int]) -> np.ndarray:
-    """(H, W) float32 in [0, 1]: P(anomaly) rescaled piecewise-linearly so ``threshold`` maps to 0.5."""
-    p = np.clip(upsample_map(pmap, size), 0.0, 1.0)
-    t = min(max(threshold, 1e-6), 1.0 - 1e-6)
-    return np.where(p <= t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1.0 - t)).astype(np.float32)
-
-
-def cell_components(cells: np.ndarray) -> np.ndarray:
-    """Labels of the 4-connected components of a boolean grid (0 = not set, else 1-based ids)."""
-    index = np.arange(1, cells.size + 1, dtype=np.int64).reshape(cells.shape)
-    labels = np.where(cells, index, 0)
-    big = cells.size + 1
-    while True:  # each pass lets the smallest id spread one cell; grids are at most ~100 cells across
-        padded = np.pad(np.where(cells, labels, big), 1, constant_values=big)
-        neighbours = np.minimum.reduce(
-            [padded[1:-1, 1:-1], padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]]
-        )
-        updated = np.where(cells, neighbours, 0)
-        if np.array_equal(updated, labels):
-            return labels
-        labels = updated
-
-
-def class_mask(
-    heatmap: np.ndarray, anomalous_image: bool, probabilities: np.ndarray, size: tuple[int, int]
-) -> np.ndarray:
-    """(H, W) uint8 class indices where the heatmap is above 0.5, one anomaly class per region.
-
-    A region is a connected group of patch cells holding anomalous pixels; it takes the class
-    with the most probability mass over its anomalous pixels (each pixel counts its patch's
-    class probabilities). Taking each patch's own most probable class painted most defects
-    in several classes, and every stray class is a false positive in the per-label metrics.
-    """
-    anomalous = heatmap > 0.5
-    if not anomalous_image or not anomalous.any():
-        return np.zeros(size, dtype=np.uint8)
-    rows, cols = probabilities.shape[:2]
-    cell_of_pixel = resize_mask(np.arange(rows * cols, dtype=np.int32).reshape(rows, cols), size)
-    pixels_per_cell = np.bincount(cell_of_pixel[anomalous], minlength=rows * cols)
-    regions = cell_components(pixels_per_cell.reshape(rows, cols) > 0).reshape(-1)
-    mass = pixels_per_cell[:, None] * probabilities[..., 1:].reshape(rows * cols, -1)
-    region_mass = np.zeros((rows * cols + 1, mass.shape[1]))
-    np.add.at(region_mass, regions, mass)
-    region_class = (region_mass.argmax(axis=1) + 1).astype(np.uint8)
-    return np.where(anomalous, region_class[regions[cell_of_pixel]], 0).astype(np.uint8)

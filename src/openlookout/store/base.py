@@ -2,15 +2,16 @@
 
 Every schema change needs an Alembic revision in ``store/migrations/versions``.
 Timestamps are timezone-aware UTC datetimes. The tables live in ``common_tables.py``
-(what both APIs use), ``lookoutvision_tables.py`` and ``custom_labels_tables.py``.
+(what both APIs use), ``lookoutvision_tables.py`` and ``custom_labels_tables.py``; the
+column sets several of them share in ``columns.py``.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> datetime:
@@ -45,3 +46,6 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    # Every table's surrogate primary key (each table gets its own column), listed first.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)

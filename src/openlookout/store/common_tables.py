@@ -7,33 +7,30 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openlookout.store.base import Base, UTCDateTime, utcnow
+from openlookout.store.base import Base, UTCDateTime
+from openlookout.store.columns import CreatedAt, UpdatedAt
 
 
 class Tag(Base):
     __tablename__ = "tags"
     __table_args__ = (UniqueConstraint("resource_arn", "key"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resource_arn: Mapped[str] = mapped_column(String(1011), index=True)
     key: Mapped[str] = mapped_column(String(128))
     value: Mapped[str] = mapped_column(String(256))
 
 
-class Job(Base):
+class Job(CreatedAt, UpdatedAt, Base):
     """A long task (dataset import/update, training). Survives restarts."""
 
     __tablename__ = "jobs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # see jobs/handlers.py
     payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     status: Mapped[str] = mapped_column(String(16), default="QUEUED", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     project_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -11,18 +11,17 @@ from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openlookout.store.base import Base, UTCDateTime, utcnow
+from openlookout.store.columns import CreatedAt, InferenceUnits, ManifestLine, StatusMessage, UpdatedAt
 
 
-class Project(Base):
+class Project(CreatedAt, Base):
     __tablename__ = "projects"
     # A name is unique within the region the project was created in (docs/protocol.md).
     __table_args__ = (UniqueConstraint("region", "name"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     region: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(255), index=True)
     arn: Mapped[str] = mapped_column(String(1011))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Versions are never reused, even after DeleteModel.
     next_model_version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -30,54 +29,41 @@ class Project(Base):
     models: Mapped[list[Model]] = relationship(back_populates="project")
 
 
-class Dataset(Base):
+class Dataset(StatusMessage, CreatedAt, UpdatedAt, Base):
     __tablename__ = "datasets"
     __table_args__ = (UniqueConstraint("project_id", "dataset_type"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     dataset_type: Mapped[str] = mapped_column(String(8))  # "train" | "test"
     status: Mapped[str] = mapped_column(String(48))
-    status_message: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="datasets")
 
 
-class DatasetEntry(Base):
+class DatasetEntry(ManifestLine, CreatedAt, Base):
     """One manifest line of a dataset, as stored after import/update."""
 
     __tablename__ = "dataset_entries"
     __table_args__ = (UniqueConstraint("dataset_id", "source_ref"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
-    source_ref: Mapped[str] = mapped_column(String(2048))
-    # The normalised JSON line returned by ListDatasetEntries (docs/datasets.md).
-    line: Mapped[str] = mapped_column(Text)
     label: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "normal" | "anomaly" | None
     mask_ref: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     # JSON list of anomaly class names actually painted in the mask ([] for no mask).
     anomaly_classes: Mapped[str] = mapped_column(Text, default="[]")
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Model(Base):
+class Model(StatusMessage, CreatedAt, UpdatedAt, InferenceUnits, Base):
     __tablename__ = "models"
     __table_args__ = (UniqueConstraint("project_id", "version"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     arn: Mapped[str] = mapped_column(String(1011))
     status: Mapped[str] = mapped_column(String(32))
-    status_message: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     output_bucket: Mapped[str] = mapped_column(String(63))
     output_prefix: Mapped[str] = mapped_column(String(1024), default="")
     kms_key_id: Mapped[str | None] = mapped_column(String(2048), nullable=True)
@@ -91,8 +77,6 @@ class Model(Base):
     evaluation_manifest_key: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     # Blob-store key prefix (internal bucket) of the trained artefact folder.
     artifact_prefix: Mapped[str | None] = mapped_column(String(2048), nullable=True)
-    min_inference_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    max_inference_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     project: Mapped[Project] = relationship(back_populates="models")
 
@@ -103,7 +87,6 @@ class ClientToken(Base):
     __tablename__ = "client_tokens"
     __table_args__ = (UniqueConstraint("operation", "token"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     operation: Mapped[str] = mapped_column(String(64))
     token: Mapped[str] = mapped_column(String(64))
     params_hash: Mapped[str] = mapped_column(String(64))
@@ -111,7 +94,7 @@ class ClientToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class ModelPackagingJob(Base):
+class ModelPackagingJob(StatusMessage, CreatedAt, UpdatedAt, Base):
     """A model packaging job (spec A.9): builds a self-contained edge package in S3."""
 
     __tablename__ = "model_packaging_jobs"
@@ -121,12 +104,10 @@ class ModelPackagingJob(Base):
         UniqueConstraint("component_name", "component_version"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     job_name: Mapped[str] = mapped_column(String(64))
     model_version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))  # CREATED | RUNNING | SUCCEEDED | FAILED
-    status_message: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str | None] = mapped_column(String(256), nullable=True)
     packaging_method: Mapped[str] = mapped_column(String(32))
     # The request's Configuration as JSON, echoed back by DescribeModelPackagingJob.
@@ -135,5 +116,3 @@ class ModelPackagingJob(Base):
     component_version: Mapped[str] = mapped_column(String(64))
     output_bucket: Mapped[str] = mapped_column(String(63))
     output_prefix: Mapped[str] = mapped_column(String(1024), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -315,61 +315,53 @@ _STRUCTURES: dict[str, ShapeDict] = {
     ),
 }
 
+
+def _error_members(*, resource: bool = False, **more: Member) -> dict[str, Member]:
+    """Every error's required Message; ``resource``: the required ResourceId and ResourceType."""
+    members = {"Message": m("ExceptionString", required=True)}
+    if resource:
+        members.update(
+            ResourceId=m("ExceptionString", required=True), ResourceType=m("ResourceType", required=True)
+        )
+    return {**members, **more}
+
+
+_RETRY_AFTER = m("RetryAfterSeconds", header="Retry-After")
+
 _ERRORS: dict[str, ShapeDict] = {
-    "AccessDeniedException": exception(
-        403, {"Message": m("ExceptionString", required=True)}, doc="The caller may not perform this action."
-    ),
+    "AccessDeniedException": exception(403, _error_members(), doc="The caller may not perform this action."),
     "ConflictException": exception(
         409,
-        {
-            "Message": m("ExceptionString", required=True),
-            "ResourceId": m("ExceptionString", required=True),
-            "ResourceType": m("ResourceType", required=True),
-        },
+        _error_members(resource=True),
         doc="The resource exists already or its state forbids the request.",
     ),
     "InternalServerException": exception(
         500,
-        {
-            "Message": m("ExceptionString", required=True),
-            "RetryAfterSeconds": m("RetryAfterSeconds", header="Retry-After"),
-        },
+        _error_members(RetryAfterSeconds=_RETRY_AFTER),
         fault=True,
         doc="The server failed; retry later.",
     ),
     "ResourceNotFoundException": exception(
-        404,
-        {
-            "Message": m("ExceptionString", required=True),
-            "ResourceId": m("ExceptionString", required=True),
-            "ResourceType": m("ResourceType", required=True),
-        },
-        doc="The named resource does not exist.",
+        404, _error_members(resource=True), doc="The named resource does not exist."
     ),
     "ServiceQuotaExceededException": exception(
         402,
-        {
-            "Message": m("ExceptionString", required=True),
-            "ResourceId": m("ExceptionString"),
-            "ResourceType": m("ResourceType"),
-            "QuotaCode": m("ExceptionString", required=True),
-            "ServiceCode": m("ExceptionString", required=True),
-        },
+        _error_members(
+            ResourceId=m("ExceptionString"),
+            ResourceType=m("ResourceType"),
+            QuotaCode=m("ExceptionString", required=True),
+            ServiceCode=m("ExceptionString", required=True),
+        ),
         doc="A service quota would be exceeded.",
     ),
     "ThrottlingException": exception(
         429,
-        {
-            "Message": m("ExceptionString", required=True),
-            "QuotaCode": m("ExceptionString"),
-            "ServiceCode": m("ExceptionString"),
-            "RetryAfterSeconds": m("RetryAfterSeconds", header="Retry-After"),
-        },
+        _error_members(
+            QuotaCode=m("ExceptionString"), ServiceCode=m("ExceptionString"), RetryAfterSeconds=_RETRY_AFTER
+        ),
         doc="Too many requests; slow down.",
     ),
-    "ValidationException": exception(
-        400, {"Message": m("ExceptionString", required=True)}, doc="A parameter failed its constraints."
-    ),
+    "ValidationException": exception(400, _error_members(), doc="A parameter failed its constraints."),
 }
 
 _EMPTY = structure({})

@@ -1,7 +1,7 @@
 """Anomaly map, image score and confidence from the graph's patch distances.
 
-These are the server's rules (``openlookout.ml.scoring`` and ``calibration``) restated
-without the server's imports; the package tests check both give the same answers.
+The server's ``openlookout.ml.scoring`` imports the map rules from here (one implementation);
+``confidence`` restates ``openlookout.ml.calibration``, which the package tests compare.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Segmentation models: per-patch class probabilities, then the class mask at the image size.
 
-Restates the server's ``openlookout.ml.segmentation`` inference rules: softmax regression on
-[patch feature, anomaly-map value]; a pixel is anomalous when the image is anomalous and
-its rescaled P(anomaly) exceeds 0.5; it takes its patch's most probable anomaly class.
+The server's inference rules (``openlookout.ml.segmentation`` imports the heatmap and the
+class mask from here): softmax regression on [patch feature, anomaly-map value]; a pixel is
+anomalous when the image is anomalous and its rescaled P(anomaly) exceeds 0.5; each
+connected region takes its most probable anomaly class.
 """
 
 from __future__ import annotations
@@ -48,9 +49,14 @@ class PatchClassifier:
         ``refined``: the pixel refiner's P(anomaly) at the working size, used instead of the cells'.
         """
         pmap = (1.0 - probabilities[..., 0]).astype(np.float32) if refined is None else refined
-        p = np.clip(upsample(pmap, size), 0.0, 1.0)
-        t = min(max(self.pixel_threshold, 1e-6), 1.0 - 1e-6)
-        return np.where(p <= t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1.0 - t)).astype(np.float32)
+        return probability_heatmap(pmap, self.pixel_threshold, size)
+
+
+def probability_heatmap(pmap: np.ndarray, threshold: float, size: tuple[int, int]) -> np.ndarray:
+    """(H, W) float32 in [0, 1]: P(anomaly) rescaled piecewise-linearly so ``threshold`` maps to 0.5."""
+    p = np.clip(upsample(pmap, size), 0.0, 1.0)
+    t = min(max(threshold, 1e-6), 1.0 - 1e-6)
+    return np.where(p <= t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1.0 - t)).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,13 @@ def cell_components(cells: np.ndarray) -> np.ndarray:
 def class_mask(
     heatmap: np.ndarray, anomalous_image: bool, probabilities: np.ndarray, size: tuple[int, int]
 ) -> np.ndarray:
-    """(H, W) uint8 class indices (0 = background): one class per connected region, the server's rule."""
+    """(H, W) uint8 class indices where the heatmap is above 0.5, one anomaly class per region.
+
+    A region is a connected group of patch cells holding anomalous pixels; it takes the class
+    with the most probability mass over its anomalous pixels (each pixel counts its patch's
+    class probabilities). Taking each patch's own most probable class painted most defects
+    in several classes, and every stray class is a false positive in the per-label metrics.
+    """
     anomalous = heatmap > 0.5
     if not anomalous_image or not anomalous.any():
         return np.zeros(size, dtype=np.uint8)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from openlookout.ml.assumed_thresholds import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
+from openlookout.ml.assumed_thresholds import best_f1_count
 from openlookout.ml.detection.matching import corners, greedy_hits, pairwise_iou
 from openlookout.ml.detection.types import (
     Box,
@@ -29,8 +31,6 @@ from openlookout.ml.detection.types import (
 )
 
 IOU_THRESHOLDS = tuple(round(0.5 + 0.05 * step, 2) for step in range(10))
-# A label that no test box shows has no F1 to maximise; its cut is a plain majority vote.
-DEFAULT_THRESHOLD = 0.5
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)
 
 
@@ -87,15 +87,7 @@ def best_f1_cut(confidences: np.ndarray, hits: np.ndarray, num_truth: int) -> tu
     """
     if num_truth == 0:
         return DEFAULT_THRESHOLD, int(np.sum(confidences >= DEFAULT_THRESHOLD))
-    best_f1, best_count = 0.0, 0
-    tp = 0
-    for index in range(len(confidences)):
-        tp += int(hits[index])
-        if index + 1 < len(confidences) and confidences[index + 1] == confidences[index]:
-            continue
-        f1 = 2 * tp / (index + 1 + num_truth)
-        if f1 > best_f1:
-            best_f1, best_count = f1, index + 1
+    best_count = best_f1_count(confidences, hits, num_truth)
     if best_count == 0:
         # Nothing found is better than anything found: accept only what beats every score seen.
         top = float(confidences[0]) if len(confidences) else DEFAULT_THRESHOLD

@@ -7,12 +7,13 @@ and thresholds through ``read_detection_thresholds`` without loading the network
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from openlookout.ml.assumed_thresholds import CustomLabelsTrainResult, read_model_thresholds
 
 MODEL_FILE = "detection_model.json"
 FORMAT = "openlookout-object-detection/2"
@@ -75,19 +76,12 @@ class DetectionEvaluation:
     mean_average_recall: float
 
 
-@dataclass
-class DetectionTrainResult:
-    labels: list[str]
-    thresholds: list[float]  # aligned with ``labels``
+@dataclass(kw_only=True)
+class DetectionTrainResult(CustomLabelsTrainResult):
     evaluation: DetectionEvaluation
     predictions: list[DetectionPrediction]  # one per test example, in input order
-    num_train: int
-    num_test: int
-    train_seconds: float
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def read_detection_thresholds(model_dir: Path) -> dict[str, float]:
     """Label -> assumed threshold (0-1) of a saved detection model."""
-    document = json.loads((Path(model_dir) / MODEL_FILE).read_text())
-    return {str(k): float(v) for k, v in zip(document["labels"], document["thresholds"], strict=True)}
+    return read_model_thresholds(Path(model_dir) / MODEL_FILE)

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# A label the test set never shows has no F1 to maximise; its cut is a plain majority vote.
-DEFAULT_THRESHOLD = 0.5
+from openlookout.ml.assumed_thresholds import DEFAULT_THRESHOLD, best_f1_count
 
 
 @dataclass(frozen=True)
@@ -42,17 +41,8 @@ def best_f1_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
         return DEFAULT_THRESHOLD
     order = np.argsort(-scores, kind="stable")
     ranked, hits = scores[order], truth[order]
-    positives = int(truth.sum())
-    best_f1, best_index = -1.0, 0
-    tp = 0
-    for index in range(len(ranked)):
-        tp += int(hits[index])
-        # Only cut between distinct scores: equal scores must get the same decision.
-        if index + 1 < len(ranked) and ranked[index + 1] == ranked[index]:
-            continue
-        f1 = 2 * tp / (index + 1 + positives)
-        if f1 > best_f1:
-            best_f1, best_index = f1, index
+    # The label is present, so accepting every score already has F1 > 0: the count is >= 1.
+    best_index = best_f1_count(ranked, hits, int(truth.sum())) - 1
     lowest_accepted = float(ranked[best_index])
     highest_rejected = float(ranked[best_index + 1]) if best_index + 1 < len(ranked) else 0.0
     return (lowest_accepted + highest_rejected) / 2.0

@@ -6,13 +6,13 @@ training and the hosting units import ``model.py`` (and with it the backbone).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from openlookout.ml.assumed_thresholds import CustomLabelsTrainResult, read_model_thresholds
 from openlookout.ml.labels.evaluation import Evaluation
 
 MODEL_FILE = "label_model.json"
@@ -36,21 +36,14 @@ class LabelPrediction:
     anomaly_map: None = None
 
 
-@dataclass
-class LabelTrainResult:
-    labels: list[str]
-    thresholds: list[float]
+@dataclass(kw_only=True)
+class LabelTrainResult(CustomLabelsTrainResult):
     multi_label: bool
     evaluation: Evaluation
     predictions: list[LabelPrediction]  # one per evaluated test example, in input order
     evaluated_refs: list[str]
-    num_train: int
-    num_test: int
-    train_seconds: float
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def read_thresholds(model_dir: Path) -> dict[str, float]:
     """Label -> assumed threshold (0-1) of a saved model."""
-    document = json.loads((Path(model_dir) / MODEL_FILE).read_text())
-    return {str(k): float(v) for k, v in zip(document["labels"], document["thresholds"], strict=True)}
+    return read_model_thresholds(Path(model_dir) / MODEL_FILE)

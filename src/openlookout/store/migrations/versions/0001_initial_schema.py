@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from openlookout.store.ddl import cascade_foreign_key, create_indexes, drop_table_and_indexes
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -28,8 +30,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_client_tokens")),
         sa.UniqueConstraint("operation", "token", name=op.f("uq_client_tokens_operation_token")),
     )
-    with op.batch_alter_table("client_tokens", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_client_tokens_created_at"), ["created_at"], unique=False)
+    create_indexes("client_tokens", "created_at")
 
     op.create_table(
         "jobs",
@@ -49,8 +50,7 @@ def upgrade() -> None:
         sa.Column("model_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
     )
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_jobs_status"), ["status"], unique=False)
+    create_indexes("jobs", "status")
 
     op.create_table(
         "projects",
@@ -61,8 +61,7 @@ def upgrade() -> None:
         sa.Column("next_model_version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_projects")),
     )
-    with op.batch_alter_table("projects", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_projects_name"), ["name"], unique=True)
+    create_indexes("projects", "name", unique=True)
 
     op.create_table(
         "tags",
@@ -73,8 +72,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
         sa.UniqueConstraint("resource_arn", "key", name=op.f("uq_tags_resource_arn_key")),
     )
-    with op.batch_alter_table("tags", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_tags_resource_arn"), ["resource_arn"], unique=False)
+    create_indexes("tags", "resource_arn")
 
     op.create_table(
         "datasets",
@@ -91,8 +89,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_datasets")),
         sa.UniqueConstraint("project_id", "dataset_type", name=op.f("uq_datasets_project_id_dataset_type")),
     )
-    with op.batch_alter_table("datasets", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_datasets_project_id"), ["project_id"], unique=False)
+    create_indexes("datasets", "project_id")
 
     op.create_table(
         "models",
@@ -124,8 +121,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_models")),
         sa.UniqueConstraint("project_id", "version", name=op.f("uq_models_project_id_version")),
     )
-    with op.batch_alter_table("models", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_models_project_id"), ["project_id"], unique=False)
+    create_indexes("models", "project_id")
 
     op.create_table(
         "dataset_entries",
@@ -139,47 +135,20 @@ def upgrade() -> None:
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["datasets.id"],
-            name=op.f("fk_dataset_entries_dataset_id_datasets"),
-            ondelete="CASCADE",
-        ),
+        cascade_foreign_key("dataset_entries", "dataset_id", "datasets"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dataset_entries")),
         sa.UniqueConstraint(
             "dataset_id", "source_ref", name=op.f("uq_dataset_entries_dataset_id_source_ref")
         ),
     )
-    with op.batch_alter_table("dataset_entries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_dataset_entries_dataset_id"), ["dataset_id"], unique=False)
+    create_indexes("dataset_entries", "dataset_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("dataset_entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_dataset_entries_dataset_id"))
-
-    op.drop_table("dataset_entries")
-    with op.batch_alter_table("models", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_models_project_id"))
-
-    op.drop_table("models")
-    with op.batch_alter_table("datasets", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_datasets_project_id"))
-
-    op.drop_table("datasets")
-    with op.batch_alter_table("tags", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_tags_resource_arn"))
-
-    op.drop_table("tags")
-    with op.batch_alter_table("projects", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_projects_name"))
-
-    op.drop_table("projects")
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_jobs_status"))
-
-    op.drop_table("jobs")
-    with op.batch_alter_table("client_tokens", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_client_tokens_created_at"))
-
-    op.drop_table("client_tokens")
+    drop_table_and_indexes("dataset_entries", "dataset_id")
+    drop_table_and_indexes("models", "project_id")
+    drop_table_and_indexes("datasets", "project_id")
+    drop_table_and_indexes("tags", "resource_arn")
+    drop_table_and_indexes("projects", "name")
+    drop_table_and_indexes("jobs", "status")
+    drop_table_and_indexes("client_tokens", "created_at")

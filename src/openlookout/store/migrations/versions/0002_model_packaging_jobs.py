@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from openlookout.store.ddl import cascade_foreign_key, create_indexes, drop_table_and_indexes
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -34,12 +36,7 @@ def upgrade() -> None:
         sa.Column("output_prefix", sa.String(length=1024), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_model_packaging_jobs_project_id_projects"),
-            ondelete="CASCADE",
-        ),
+        cascade_foreign_key("model_packaging_jobs", "project_id", "projects"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_model_packaging_jobs")),
         sa.UniqueConstraint(
             "component_name",
@@ -50,12 +47,8 @@ def upgrade() -> None:
             "project_id", "job_name", name=op.f("uq_model_packaging_jobs_project_id_job_name")
         ),
     )
-    with op.batch_alter_table("model_packaging_jobs", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_model_packaging_jobs_project_id"), ["project_id"], unique=False)
+    create_indexes("model_packaging_jobs", "project_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("model_packaging_jobs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_model_packaging_jobs_project_id"))
-
-    op.drop_table("model_packaging_jobs")
+    drop_table_and_indexes("model_packaging_jobs", "project_id")

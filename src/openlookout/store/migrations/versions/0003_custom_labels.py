@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from openlookout.store.ddl import cascade_foreign_key, create_indexes, drop_table_and_indexes
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -28,8 +30,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cl_projects")),
         sa.UniqueConstraint("arn", name=op.f("uq_cl_projects_arn")),
     )
-    with op.batch_alter_table("cl_projects", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cl_projects_name"), ["name"], unique=True)
+    create_indexes("cl_projects", "name", unique=True)
 
     op.create_table(
         "cl_datasets",
@@ -42,20 +43,14 @@ def upgrade() -> None:
         sa.Column("status_message_code", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["cl_projects.id"],
-            name=op.f("fk_cl_datasets_project_id_cl_projects"),
-            ondelete="CASCADE",
-        ),
+        cascade_foreign_key("cl_datasets", "project_id", "cl_projects"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cl_datasets")),
         sa.UniqueConstraint("arn", name=op.f("uq_cl_datasets_arn")),
         sa.UniqueConstraint(
             "project_id", "dataset_type", name=op.f("uq_cl_datasets_project_id_dataset_type")
         ),
     )
-    with op.batch_alter_table("cl_datasets", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cl_datasets_project_id"), ["project_id"], unique=False)
+    create_indexes("cl_datasets", "project_id")
 
     op.create_table(
         "cl_project_policies",
@@ -66,17 +61,11 @@ def upgrade() -> None:
         sa.Column("document", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["cl_projects.id"],
-            name=op.f("fk_cl_project_policies_project_id_cl_projects"),
-            ondelete="CASCADE",
-        ),
+        cascade_foreign_key("cl_project_policies", "project_id", "cl_projects"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cl_project_policies")),
         sa.UniqueConstraint("project_id", "name", name=op.f("uq_cl_project_policies_project_id_name")),
     )
-    with op.batch_alter_table("cl_project_policies", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cl_project_policies_project_id"), ["project_id"], unique=False)
+    create_indexes("cl_project_policies", "project_id")
 
     op.create_table(
         "cl_project_versions",
@@ -97,18 +86,12 @@ def upgrade() -> None:
         sa.Column("f1_score", sa.Float(), nullable=True),
         sa.Column("min_inference_units", sa.Integer(), nullable=True),
         sa.Column("max_inference_units", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["cl_projects.id"],
-            name=op.f("fk_cl_project_versions_project_id_cl_projects"),
-            ondelete="CASCADE",
-        ),
+        cascade_foreign_key("cl_project_versions", "project_id", "cl_projects"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cl_project_versions")),
         sa.UniqueConstraint("arn", name=op.f("uq_cl_project_versions_arn")),
         sa.UniqueConstraint("project_id", "name", name=op.f("uq_cl_project_versions_project_id_name")),
     )
-    with op.batch_alter_table("cl_project_versions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cl_project_versions_project_id"), ["project_id"], unique=False)
+    create_indexes("cl_project_versions", "project_id")
 
     op.create_table(
         "cl_dataset_entries",
@@ -120,19 +103,13 @@ def upgrade() -> None:
         sa.Column("labeled", sa.Boolean(), nullable=False),
         sa.Column("has_errors", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["cl_datasets.id"],
-            name=op.f("fk_cl_dataset_entries_dataset_id_cl_datasets"),
-            ondelete="CASCADE",
-        ),
+        cascade_foreign_key("cl_dataset_entries", "dataset_id", "cl_datasets"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cl_dataset_entries")),
         sa.UniqueConstraint(
             "dataset_id", "source_ref", name=op.f("uq_cl_dataset_entries_dataset_id_source_ref")
         ),
     )
-    with op.batch_alter_table("cl_dataset_entries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cl_dataset_entries_dataset_id"), ["dataset_id"], unique=False)
+    create_indexes("cl_dataset_entries", "dataset_id")
 
     op.create_table(
         "cl_entry_labels",
@@ -141,49 +118,18 @@ def upgrade() -> None:
         sa.Column("dataset_id", sa.Integer(), nullable=False),
         sa.Column("label", sa.String(length=255), nullable=False),
         sa.Column("box_count", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["cl_datasets.id"],
-            name=op.f("fk_cl_entry_labels_dataset_id_cl_datasets"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["entry_id"],
-            ["cl_dataset_entries.id"],
-            name=op.f("fk_cl_entry_labels_entry_id_cl_dataset_entries"),
-            ondelete="CASCADE",
-        ),
+        cascade_foreign_key("cl_entry_labels", "dataset_id", "cl_datasets"),
+        cascade_foreign_key("cl_entry_labels", "entry_id", "cl_dataset_entries"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cl_entry_labels")),
         sa.UniqueConstraint("entry_id", "label", name=op.f("uq_cl_entry_labels_entry_id_label")),
     )
-    with op.batch_alter_table("cl_entry_labels", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cl_entry_labels_dataset_id"), ["dataset_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cl_entry_labels_entry_id"), ["entry_id"], unique=False)
+    create_indexes("cl_entry_labels", "dataset_id", "entry_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cl_entry_labels", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cl_entry_labels_entry_id"))
-        batch_op.drop_index(batch_op.f("ix_cl_entry_labels_dataset_id"))
-
-    op.drop_table("cl_entry_labels")
-    with op.batch_alter_table("cl_dataset_entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cl_dataset_entries_dataset_id"))
-
-    op.drop_table("cl_dataset_entries")
-    with op.batch_alter_table("cl_project_versions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cl_project_versions_project_id"))
-
-    op.drop_table("cl_project_versions")
-    with op.batch_alter_table("cl_project_policies", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cl_project_policies_project_id"))
-
-    op.drop_table("cl_project_policies")
-    with op.batch_alter_table("cl_datasets", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cl_datasets_project_id"))
-
-    op.drop_table("cl_datasets")
-    with op.batch_alter_table("cl_projects", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cl_projects_name"))
-
-    op.drop_table("cl_projects")
+    drop_table_and_indexes("cl_entry_labels", "entry_id", "dataset_id")
+    drop_table_and_indexes("cl_dataset_entries", "dataset_id")
+    drop_table_and_indexes("cl_project_versions", "project_id")
+    drop_table_and_indexes("cl_project_policies", "project_id")
+    drop_table_and_indexes("cl_datasets", "project_id")
+    drop_table_and_indexes("cl_projects", "name")
