@@ -41,7 +41,9 @@ def session_rows(server: ConsoleServer) -> list[ConsoleSession]:
 def lv_project_names(client: ConsoleClient) -> list[str]:
     """The names in the Lookout for Vision table, as the signed-in client sees it."""
     page = client.get("/console/projects/lookoutvision/table").data.decode()
-    return [line.split('">', 1)[1].split("<", 1)[0] for line in page.split('<th scope="row"><span title="')[1:]]
+    return [
+        line.split('">', 1)[1].split("<", 1)[0] for line in page.split('<th scope="row"><span title="')[1:]
+    ]
 
 
 def test_pages_redirect_to_signin_and_htmx_gets_401(console_server: ConsoleServer) -> None:
@@ -98,7 +100,9 @@ def test_wrong_credentials_show_an_error_and_open_no_session(
     assert client.get("/console/projects").status == 303
 
 
-def test_signout_ends_the_session_on_the_server(console_server: ConsoleServer, root_client: ConsoleClient) -> None:
+def test_signout_ends_the_session_on_the_server(
+    console_server: ConsoleServer, root_client: ConsoleClient
+) -> None:
     old_cookies = dict(root_client.cookies)
     token = root_client.csrf_token()
     response = root_client.post("/console/signout", {"csrf_token": token})
@@ -109,7 +113,10 @@ def test_signout_ends_the_session_on_the_server(console_server: ConsoleServer, r
     replay = console_server.client()
     replay.cookies.update(old_cookies)  # the old cookie, kept by someone
     assert replay.get("/console/projects").status == 303
-    assert replay.post("/console/projects/lookoutvision", {"project_name": "p1", "csrf_token": token}).status == 401
+    assert (
+        replay.post("/console/projects/lookoutvision", {"project_name": "p1", "csrf_token": token}).status
+        == 401
+    )
 
 
 @pytest.mark.parametrize("column", ["last_seen_at", "created_at"])
@@ -129,7 +136,9 @@ def test_an_expired_session_redirects_to_signin(
     assert "ended" in root_client.get(response.headers["location"]).data.decode()
 
 
-def test_csrf_token_is_required_on_every_action(console_server: ConsoleServer, root_client: ConsoleClient) -> None:
+def test_csrf_token_is_required_on_every_action(
+    console_server: ConsoleServer, root_client: ConsoleClient
+) -> None:
     token = root_client.csrf_token()
     create = "/console/projects/lookoutvision"
     assert root_client.post(create, {"project_name": "nocsrf"}).status == 403
@@ -149,16 +158,22 @@ def test_csrf_token_is_required_on_every_action(console_server: ConsoleServer, r
 def test_projects_of_both_apis_are_created_listed_and_deleted(root_client: ConsoleClient) -> None:
     token = root_client.csrf_token()
     for kind in ("lookoutvision", "custom-labels"):
-        response = root_client.post(f"/console/projects/{kind}", {"project_name": "widgets", "csrf_token": token})
+        response = root_client.post(
+            f"/console/projects/{kind}", {"project_name": "widgets", "csrf_token": token}
+        )
         assert response.status == 303, response.data[:400]
         assert response.headers["location"].startswith("/console/projects?created=widgets")
     page = root_client.get("/console/projects").data.decode()
     assert page.count(">widgets</span>") == 2
     assert "CREATED" in page  # the Custom Labels project's status
-    taken = root_client.post("/console/projects/lookoutvision", {"project_name": "widgets", "csrf_token": token})
+    taken = root_client.post(
+        "/console/projects/lookoutvision", {"project_name": "widgets", "csrf_token": token}
+    )
     assert taken.status == 409
     assert "ConflictException" in taken.data.decode() and "already exists" in taken.data.decode()
-    invalid = root_client.post("/console/projects/custom-labels", {"project_name": "a b", "csrf_token": token})
+    invalid = root_client.post(
+        "/console/projects/custom-labels", {"project_name": "a b", "csrf_token": token}
+    )
     assert invalid.status == 400 and "InvalidParameterException" in invalid.data.decode()
     assert root_client.get("/console/projects/custom-labels/widgets/delete").status == 200
     for kind in ("lookoutvision", "custom-labels"):
@@ -175,7 +190,12 @@ def test_a_read_only_key_sees_disabled_controls_and_the_server_refuses(
 ) -> None:
     root_token = root_client.csrf_token()
     for kind in ("lookoutvision", "custom-labels"):
-        assert root_client.post(f"/console/projects/{kind}", {"project_name": "kept", "csrf_token": root_token}).status == 303
+        assert (
+            root_client.post(
+                f"/console/projects/{kind}", {"project_name": "kept", "csrf_token": root_token}
+            ).status
+            == 303
+        )
     reader = console_server.client()
     assert reader.sign_in(READER_KEY).status == 303
     page = reader.get("/console/projects").data.decode()
