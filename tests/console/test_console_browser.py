@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from support.requirements import require_clients
 from support.server import REGION, RESTRICTED_KEYS, ROOT_KEY, ServerProcess, signed_json_request, start_server
@@ -96,8 +97,6 @@ def focus_is_visible(page: Any) -> None:
 
 
 def test_sign_in_create_list_delete_sign_out(chromium: str, server: ServerProcess, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
-
     console = f"{server.endpoint}/console/"
     with sync_playwright() as playwright:
         # --no-sandbox: the suite runs as root in CI, where chromium's sandbox refuses to start.

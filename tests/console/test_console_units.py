@@ -6,8 +6,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
 
 from openlookout.config import Settings
+from openlookout.console.cookies import set_session_cookie
 from openlookout.console.guard import safe_next
 from openlookout.console.paths import is_console_path, is_signed
 from openlookout.console.session_store import ConsoleSessionStore
@@ -94,3 +97,13 @@ def test_the_vendored_htmx_is_the_noted_version_with_its_licence() -> None:
     assert f"| htmx | {HTMX_VERSION} |" in (STATIC / "README.md").read_text()
     assert f'version:"{HTMX_VERSION}"' in (STATIC / "htmx.min.js").read_text().replace(" ", "")
     assert "Zero-Clause BSD" in (STATIC / "htmx.LICENSE").read_text()
+
+
+def test_the_cookie_is_secure_over_https_only() -> None:
+    for scheme, secure in (("https", True), ("http", False)):
+        request = Request({"type": "http", "scheme": scheme, "server": ("h", 1), "path": "/", "headers": []})
+        response = Response()
+        set_session_cookie(response, request, "token", 60)
+        cookie = response.headers["set-cookie"].lower()
+        assert ("secure" in cookie.split("; ")) is secure, cookie
+        assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie

@@ -8,6 +8,7 @@ input validation against the operation's shape, the same facade method, the same
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from openlookout.api.shapes import lookoutvision as l4v_shapes
 from openlookout.api.shapes import rekognition as cl_shapes
 from openlookout.api.validation import validate_input
 from openlookout.service.common.request_context import RequestContext
+
+log = logging.getLogger(__name__)
 
 
 class ConsoleError(Exception):
@@ -108,8 +111,17 @@ class ServiceCalls:
             raise
         except Exception as exc:
             described = api.describe_error(exc)
-            if described is None:
-                raise
+            if described is None:  # a bug, not a refusal: logged as the API handlers log it
+                log.error(
+                    "internal error in console %s (request id %s)",
+                    operation,
+                    context.request_id,
+                    exc_info=exc,
+                )
+                message = (
+                    f"An internal error occurred. Quote request id {context.request_id} when reporting it."
+                )
+                raise ConsoleError("InternalServerError", 500, message) from None
             raise ConsoleError(*described) from None
         return dict(result or {})
 
