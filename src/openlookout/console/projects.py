@@ -36,9 +36,13 @@ def _not_found(signed_in: SignedInRequest) -> Response:
 
 
 async def _projects_page(
-    signed_in: SignedInRequest, status: int = 200, failed: ProjectKind | None = None, **values: object
+    signed_in: SignedInRequest,
+    status: int = 200,
+    failed: ProjectKind | None = None,
+    error: ConsoleError | None = None,
+    entered: str = "",
 ) -> Response:
-    """The page; ``failed`` with ``error``/``entered`` shows a refused create in its section."""
+    """The page; ``failed`` with ``error`` and the ``entered`` name: a refused create, in its section."""
     listings = [await list_projects(signed_in.calls, kind) for kind in (L4V_PROJECTS, CL_PROJECTS)]
     query = signed_in.request.query_params
     return signed_in.render(
@@ -46,8 +50,8 @@ async def _projects_page(
         status,
         listings=listings,
         failed=failed.slug if failed else None,
-        error=values.get("error"),
-        entered=values.get("entered", ""),
+        error=error,
+        entered=entered,
         created=query.get("created"),
         deleted=query.get("deleted"),
     )
