@@ -37,7 +37,8 @@ def _print_banner(settings: Settings, access_key_id: str, secret: str) -> None:
         f"  region = {settings.region}\n"
         f"  endpoint_url = {url}\n"
         f"  aws_access_key_id = {access_key_id}\n"
-        f"  aws_secret_access_key = {secret}\n",
+        f"  aws_secret_access_key = {secret}\n\n"
+        f"Web console: {url}/console/ (sign in with the access key id and secret above)\n",
         flush=True,
     )
 

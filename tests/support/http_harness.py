@@ -16,12 +16,13 @@ from starlette.types import ASGIApp
 
 
 @contextmanager
-def serve_app(app: ASGIApp) -> Iterator[str]:
-    """Yield ``http://127.0.0.1:<port>`` while ``app`` is served there."""
+def serve_app(app: ASGIApp, lifespan: str = "off") -> Iterator[str]:
+    """Yield ``http://127.0.0.1:<port>`` while ``app`` is served there (``lifespan="on"``: with
+    its start-up and shutdown, as ``openlookout serve`` runs it)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

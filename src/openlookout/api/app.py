@@ -3,7 +3,8 @@
 Requests are routed by shape, not by host name, so a single endpoint URL works
 for every client: ``/2020-11-20/...`` is Lookout for Vision (rest-json),
 ``POST /`` with ``X-Amz-Target: RekognitionService.*`` is Rekognition (json
-1.1), and everything else is path-style S3.
+1.1), and everything else is path-style S3. Unsigned requests under ``/console`` are the web
+console's (docs/console.md); a signed one there is S3's, for a bucket named ``console``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from openlookout.api.rekognition import handle_rekognition
 from openlookout.api.s3 import handle_s3
 from openlookout.composition import build_deps
 from openlookout.config import Settings
+from openlookout.console.routes import console_routes
 from openlookout.jobs.runner import LocalJobRunner
 from openlookout.service.custom_labels.facade import CustomLabelsService
 from openlookout.service.lookoutvision import LookoutVisionService
@@ -44,6 +46,7 @@ def build_context(settings: Settings) -> tuple[AppContext, LocalJobRunner]:
         blobs=deps.blobs,
         lookoutvision=LookoutVisionService.from_deps(deps),
         rekognition=CustomLabelsService.from_deps(deps),
+        sessions=deps.sessions,
     )
     return ctx, deps.runner
 
@@ -77,7 +80,13 @@ def create_app(settings: Settings) -> Starlette:
             return await handle_rekognition(request, ctx)
         return await handle_s3(request, ctx)
 
+    def current_context() -> AppContext:
+        ctx = state["ctx"]
+        assert isinstance(ctx, AppContext)
+        return ctx
+
     routes = [
+        *console_routes(current_context),
         Route("/", dispatch, methods=ALL_METHODS),
         Route("/{path:path}", dispatch, methods=ALL_METHODS),
     ]

@@ -15,6 +15,8 @@ from openlookout.regions import serving_region
 from openlookout.service.common.request_context import RequestContext
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from openlookout.api.auth import Authenticator, Principal
     from openlookout.blobs.base import BlobStore
     from openlookout.config import Settings
@@ -30,6 +32,8 @@ class AppContext:
     lookoutvision: LookoutVisionService
     # Optional so contexts built for the other protocols alone (tests) need not make one.
     rekognition: CustomLabelsService | None = None
+    # The metadata database, for what is stored beside the services' tables (console sessions).
+    sessions: sessionmaker[Session] | None = None
 
 
 def request_context(ctx: AppContext, principal: Principal, request_id: str) -> RequestContext:

@@ -6,7 +6,12 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 # Importing the table modules registers every table on the one Base.metadata.
-from openlookout.store import common_tables, custom_labels_tables, lookoutvision_tables  # noqa: F401
+from openlookout.store import (  # noqa: F401
+    common_tables,
+    console_tables,
+    custom_labels_tables,
+    lookoutvision_tables,
+)
 from openlookout.store.base import Base
 
 config = context.config
