@@ -11,20 +11,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openlookout.errors import AccessDeniedError, ConflictError, InvalidInputError
-from openlookout.jobs.runner import queue_job
 from openlookout.service.common.kms_keys import check_kms_key
 from openlookout.service.custom_labels import tags as resource_tags
-from openlookout.service.custom_labels.arns import version_arn
 from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.errors import duplicate_as
 from openlookout.service.custom_labels.lookup import get_project, get_version
+from openlookout.service.custom_labels.new_version import (
+    name_in_use,
+    new_version,
+    queue_version_job,
+    refuse_taken_name,
+)
 from openlookout.service.custom_labels.policies import copy_allowed, project_policy_documents
 from openlookout.service.custom_labels.statuses import ProjectVersionStatus
-from openlookout.service.custom_labels.version_status import COPY_JOB_KIND, IN_PROGRESS, MESSAGES
+from openlookout.service.custom_labels.version_status import COPY_JOB_KIND, IN_PROGRESS
 from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
 from openlookout.store.db import write_session
@@ -82,11 +85,7 @@ def copy_project_version(
     s3.check("s3:PutObject", output_config["S3Bucket"], output_config.get("S3KeyPrefix") or "")
     if kms_key_id is not None:
         check_kms_key(call.keyring, kms_key_id)
-    in_use = ConflictError(
-        f"A project version named {version_name} already exists in the destination project.",
-        resource_type="MODEL",
-        resource_id=version_name,
-    )
+    in_use = name_in_use(version_name, "the destination project")
     with duplicate_as(in_use), write_session(call.sessions) as session:
         source_project = get_project(session, source_project_arn)
         source = get_version(session, source_project_version_arn)
@@ -94,37 +93,23 @@ def copy_project_version(
         if caller_account is not None and caller_account != server_account:
             _check_cross_account(session, caller_account, source_project, source)
         _check_source(source, source_project)
-        taken = session.scalars(
-            select(CLProjectVersion.id).where(
-                CLProjectVersion.project_id == destination.id, CLProjectVersion.name == version_name
-            )
-        ).first()
-        if taken is not None:
-            raise in_use
+        refuse_taken_name(session, destination.id, version_name, in_use)
         now = utcnow()
-        copy = CLProjectVersion(
-            project_id=destination.id,
-            name=version_name,
-            arn=version_arn(destination.arn, version_name, now),
-            status=ProjectVersionStatus.COPYING_IN_PROGRESS,
-            status_message=MESSAGES[ProjectVersionStatus.COPYING_IN_PROGRESS],
-            description=source.description,
-            created_at=now,
-            updated_at=now,
-            output_bucket=output_config["S3Bucket"],
-            output_prefix=output_config.get("S3KeyPrefix") or "",
-            kms_key_id=kms_key_id,
-            source_version_arn=source.arn,
-            # The inputs describe what the model was trained on, so the copy echoes them.
-            training_data=source.training_data,
-            testing_data=source.testing_data,
-            results=json.dumps(_input_results(source)),
+        copy = new_version(
+            destination,
+            version_name,
+            ProjectVersionStatus.COPYING_IN_PROGRESS,
+            output_config,
+            kms_key_id,
+            source.description,
+            now,
         )
-        session.add(copy)
-        session.flush()
-        job = queue_job(session, COPY_JOB_KIND, {"version_id": copy.id, "caller": s3.caller.to_payload()})
-        resource_tags.tag_at_creation(session, copy.arn, tags)
-        arn, job_id = copy.arn, job.id
+        copy.source_version_arn = source.arn
+        # The inputs describe what the model was trained on, so the copy echoes them.
+        copy.training_data, copy.testing_data = source.training_data, source.testing_data
+        copy.results = json.dumps(_input_results(source))
+        job_id = queue_version_job(session, copy, COPY_JOB_KIND, s3.caller.to_payload(), tags)
+        arn = copy.arn
     call.runner.submit(job_id)
     return {"ProjectVersionArn": arn}
 

@@ -137,14 +137,7 @@ def create_dataset(
 
 
 def _copy_source(session: Session, arn: str) -> CLDataset:
-    source = get_dataset(session, arn)
-    if source.status not in READY_STATES:
-        raise NotReadyError(
-            f"The source dataset {arn} is {source.status}; it can be copied once it is complete.",
-            resource_type="DATASET",
-            resource_id=arn,
-        )
-    return source
+    return _ready_dataset(session, arn, "source dataset", "it can be copied once it is complete")
 
 
 def describe_dataset(call: CustomLabelsCall, dataset_arn: str) -> dict[str, Any]:
@@ -183,11 +176,14 @@ def delete_dataset(call: CustomLabelsCall, dataset_arn: str) -> dict[str, Any]:
     return {}
 
 
-def _ready_dataset(session: Session, arn: str) -> CLDataset:
+def _ready_dataset(
+    session: Session, arn: str, what: str = "dataset", hint: str = "try again when it is complete"
+) -> CLDataset:
+    """The dataset once its entries are settled (``READY_STATES``); ``what``, ``hint`` word the refusal."""
     dataset = get_dataset(session, arn)
     if dataset.status not in READY_STATES:
         raise NotReadyError(
-            f"The dataset {arn} is {dataset.status}; try again when it is complete.",
+            f"The {what} {arn} is {dataset.status}; {hint}.",
             resource_type="DATASET",
             resource_id=arn,
         )

@@ -15,11 +15,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openlookout.blobs.base import BlobStore
 from openlookout.manifests.custom_labels import CLASSIFICATION_TYPE, ValidatedLine, label_attributes
 from openlookout.ml.labels import LabelPrediction, LabelTrainResult
+
+if TYPE_CHECKING:  # the detection trainer's result, only for the annotation
+    from openlookout.ml.detection.types import DetectionTrainResult
 
 TRAINING_PREFIX = "rekognition-custom-labels-training-"
 EVALUATION_PREFIX = "rekognition-custom-labels-evaluation-"
@@ -57,6 +60,17 @@ def summary_document(result: LabelTrainResult, version_arn: str, end: datetime) 
     }
     if not result.multi_label:
         aggregated["ConfusionMatrix"] = evaluation.confusion
+    return summary_of(result, version_arn, end, aggregated, evaluation.labels)
+
+
+def summary_of(
+    result: LabelTrainResult | DetectionTrainResult,
+    version_arn: str,
+    end: datetime,
+    aggregated: dict[str, Any],
+    labels: Sequence[Any],
+) -> dict[str, Any]:
+    """The summary file of either kind of training, given its aggregated metrics and per-label results."""
     return {
         "Version": 1,
         "EvaluationDetails": {
@@ -67,7 +81,7 @@ def summary_document(result: LabelTrainResult, version_arn: str, end: datetime) 
             "NumberOfTestingImages": result.num_test,
         },
         "AggregatedEvaluationResults": aggregated,
-        "LabelEvaluationResults": label_evaluation_results(evaluation.labels),
+        "LabelEvaluationResults": label_evaluation_results(labels),
     }
 
 

@@ -31,31 +31,21 @@ from openlookout.service.custom_labels.evaluation import (
     ground_truth_renamed,
     iso_timestamp,
     json_lines,
-    label_evaluation_results,
     labelling_jobs,
+    summary_of,
 )
 
 
 def summary_document(result: DetectionTrainResult, version_arn: str, end: datetime) -> dict[str, Any]:
     evaluation = result.evaluation
-    return {
-        "Version": 1,
-        "EvaluationDetails": {
-            "ProjectVersionArn": version_arn,
-            "EvaluationEndTimestamp": iso_timestamp(end),
-            "Labels": result.labels,
-            "NumberOfTrainingImages": result.num_train,
-            "NumberOfTestingImages": result.num_test,
-        },
-        "AggregatedEvaluationResults": {
-            "Precision": evaluation.precision,
-            "Recall": evaluation.recall,
-            "F1Score": evaluation.f1,
-            "AveragePrecision": evaluation.map_50,
-            "AverageRecall": evaluation.mean_average_recall,
-        },
-        "LabelEvaluationResults": label_evaluation_results(evaluation.labels),
+    aggregated = {
+        "Precision": evaluation.precision,
+        "Recall": evaluation.recall,
+        "F1Score": evaluation.f1,
+        "AveragePrecision": evaluation.map_50,
+        "AverageRecall": evaluation.mean_average_recall,
     }
+    return summary_of(result, version_arn, end, aggregated, evaluation.labels)
 
 
 def _pixels(box: Box, size: tuple[int, int]) -> dict[str, int]:

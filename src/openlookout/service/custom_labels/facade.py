@@ -18,7 +18,7 @@ from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
 from openlookout.jobs.runner import JobSubmitter
 from openlookout.kms.keyring import Keyring
-from openlookout.service.common.operations import OperationFacade
+from openlookout.service.common.backends import BackedFacade
 from openlookout.service.common.request_context import RequestContext
 from openlookout.service.custom_labels import (
     copy_version,
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from openlookout.composition import ServiceDeps
 
 
-class CustomLabelsService(OperationFacade[CustomLabelsCall]):
+class CustomLabelsService(BackedFacade[CustomLabelsCall]):
     operations = {
         # projects
         "create_project": projects.create_project,
@@ -78,10 +78,7 @@ class CustomLabelsService(OperationFacade[CustomLabelsCall]):
         host: ModelHost[CustomLabelsPrediction],
         keyring: Keyring,
     ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.blobs = blobs
-        self.runner = runner
+        super().__init__(settings, sessions, blobs, runner)
         # The same keyring file as Lookout for Vision's (KmsKeyId, spec B.9).
         self.keyring = keyring
         self.hosting = CustomLabelsHosting(settings, sessions, blobs, host, keyring)
@@ -93,6 +90,4 @@ class CustomLabelsService(OperationFacade[CustomLabelsCall]):
         return cls(deps.settings, deps.sessions, deps.blobs, deps.runner, hosts.custom_labels, keyring)
 
     def call(self, context: RequestContext) -> CustomLabelsCall:
-        return CustomLabelsCall(
-            self.settings, self.sessions, self.blobs, self.runner, self.keyring, self.hosting, context
-        )
+        return CustomLabelsCall(**self.backends(context), keyring=self.keyring, hosting=self.hosting)

@@ -20,18 +20,22 @@ from sqlalchemy.orm import Session
 from openlookout.blobs.base import BlobError
 from openlookout.blobs.prefix import delete_prefix
 from openlookout.errors import ConflictError, InvalidInputError
-from openlookout.jobs.runner import queue_job
 from openlookout.service.common import pagination
 from openlookout.service.common.kms_keys import check_kms_key
 from openlookout.service.custom_labels import tags as resource_tags
-from openlookout.service.custom_labels.arns import version_arn
 from openlookout.service.custom_labels.call import CustomLabelsCall
 from openlookout.service.custom_labels.datasets import BUSY_STATES, READY_STATES
 from openlookout.service.custom_labels.errors import duplicate_as
 from openlookout.service.custom_labels.lookup import get_project, get_version
+from openlookout.service.custom_labels.new_version import (
+    name_in_use,
+    new_version,
+    queue_version_job,
+    refuse_taken_name,
+)
 from openlookout.service.custom_labels.statuses import ProjectVersionStatus
 from openlookout.service.custom_labels.version_inputs import check_legacy_inputs, input_results
-from openlookout.service.custom_labels.version_status import BUSY, IN_PROGRESS, MESSAGES, TRAIN_JOB_KIND
+from openlookout.service.custom_labels.version_status import BUSY, IN_PROGRESS, TRAIN_JOB_KIND
 from openlookout.store.base import utcnow
 from openlookout.store.custom_labels_tables import CLDataset, CLProjectVersion
 from openlookout.store.db import write_session
@@ -148,11 +152,7 @@ def create_project_version(
     if output_config.get("S3Bucket"):
         # Validation and evaluation files are written with the caller's S3 permissions.
         s3.check("s3:PutObject", output_config["S3Bucket"], output_config.get("S3KeyPrefix") or "")
-    in_use = ConflictError(
-        f"A project version named {version_name} already exists in the project.",
-        resource_type="MODEL",
-        resource_id=version_name,
-    )
+    in_use = name_in_use(version_name, "the project")
     with duplicate_as(in_use), write_session(call.sessions) as session:
         project = get_project(session, project_arn)
         _check_request(output_config, feature_config)
@@ -160,37 +160,24 @@ def create_project_version(
             check_kms_key(call.keyring, kms_key_id)
         datasets = _project_datasets(session, project.id)
         legacy = check_legacy_inputs(s3, training_data, testing_data, bool(datasets))
-        existing = session.scalars(
-            select(CLProjectVersion.id).where(
-                CLProjectVersion.project_id == project.id, CLProjectVersion.name == version_name
-            )
-        ).first()
-        if existing is not None:
-            raise in_use
+        refuse_taken_name(session, project.id, version_name, in_use)
         if legacy is None:
             _check_training_datasets(datasets)
         now = utcnow()
-        version = CLProjectVersion(
-            project_id=project.id,
-            name=version_name,
-            arn=version_arn(project.arn, version_name, now),
-            status=ProjectVersionStatus.TRAINING_IN_PROGRESS,
-            status_message=MESSAGES[ProjectVersionStatus.TRAINING_IN_PROGRESS],
-            description=version_description,
-            created_at=now,
-            updated_at=now,
-            output_bucket=output_config["S3Bucket"],
-            output_prefix=output_config.get("S3KeyPrefix") or "",
-            kms_key_id=kms_key_id,
-            training_data=legacy.training_json() if legacy else None,
-            testing_data=legacy.testing_json() if legacy else None,
+        version = new_version(
+            project,
+            version_name,
+            ProjectVersionStatus.TRAINING_IN_PROGRESS,
+            output_config,
+            kms_key_id,
+            version_description,
+            now,
         )
+        version.training_data = legacy.training_json() if legacy else None
+        version.testing_data = legacy.testing_json() if legacy else None
         version.results = json.dumps(input_results(version, has_test_dataset="TEST" in datasets))
-        session.add(version)
-        session.flush()
-        job = queue_job(session, TRAIN_JOB_KIND, {"version_id": version.id, "caller": s3.caller.to_payload()})
-        resource_tags.tag_at_creation(session, version.arn, tags)
-        arn, job_id = version.arn, job.id
+        job_id = queue_version_job(session, version, TRAIN_JOB_KIND, s3.caller.to_payload(), tags)
+        arn = version.arn
     call.runner.submit(job_id)
     return {"ProjectVersionArn": arn}
 

@@ -18,8 +18,8 @@ from openlookout.config import Settings
 from openlookout.hosting.base import ModelHost
 from openlookout.jobs.runner import JobSubmitter
 from openlookout.ml.api import ImagePrediction
+from openlookout.service.common.backends import BackedFacade
 from openlookout.service.common.kms_keys import KeyResolver
-from openlookout.service.common.operations import OperationFacade
 from openlookout.service.common.request_context import RequestContext
 from openlookout.service.lookoutvision import datasets, hosting, models, packaging, projects, tags
 from openlookout.service.lookoutvision.call import LookoutVisionCall
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from openlookout.composition import ServiceDeps
 
 
-class LookoutVisionService(OperationFacade[LookoutVisionCall]):
+class LookoutVisionService(BackedFacade[LookoutVisionCall]):
     operations = {
         "create_project": projects.create_project,
         "describe_project": projects.describe_project,
@@ -63,11 +63,8 @@ class LookoutVisionService(OperationFacade[LookoutVisionCall]):
         runner: JobSubmitter,
         host: ModelHost[ImagePrediction],
     ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.blobs = blobs
+        super().__init__(settings, sessions, blobs, runner)
         self.keyring = keyring
-        self.runner = runner
         # Stateful (the models hosted in this process): one per service, shared by every call.
         self.hosting = hosting.ModelHosting(settings, sessions, blobs, host)
 
@@ -78,6 +75,4 @@ class LookoutVisionService(OperationFacade[LookoutVisionCall]):
         return cls(deps.settings, deps.sessions, deps.blobs, deps.keyring, deps.runner, host)
 
     def call(self, context: RequestContext) -> LookoutVisionCall:
-        return LookoutVisionCall(
-            self.settings, self.sessions, self.blobs, self.keyring, self.runner, self.hosting, context
-        )
+        return LookoutVisionCall(**self.backends(context), keyring=self.keyring, hosting=self.hosting)

@@ -27,8 +27,8 @@ from openlookout.hosting.base import ModelHost, ModelInfo
 from openlookout.ml.api import ImagePrediction
 from openlookout.service.common.hosting_lifecycle import HostingLifecycle, HostingStatuses, inference_units
 from openlookout.service.lookoutvision.call import LookoutVisionCall
-from openlookout.service.lookoutvision.idempotency import run_once, scope_for
-from openlookout.service.lookoutvision.models import get_model
+from openlookout.service.lookoutvision.idempotency import TokenScope, run_once, scope_for
+from openlookout.service.lookoutvision.models import get_model, model_state_conflict
 from openlookout.service.lookoutvision.projects import get_project
 from openlookout.service.lookoutvision.request_images import check_content_type, read_request_image
 from openlookout.service.lookoutvision.results import AnomalyLabel, detect_anomaly_result, read_labels
@@ -122,24 +122,14 @@ def start_model(
         "MaxInferenceUnits": max_inference_units,
     }
     scope = scope_for("StartModel", client_token, params, "MODEL", model_version)
-    launch: list[Callable[[], None]] = []
 
-    def mark_starting(session: Session) -> dict[str, Any]:
-        model = get_model(session, get_project(session, project_name), model_version)
+    def begin_start(model: Model) -> Callable[[], None]:
         if model.status not in STARTABLE:
-            raise ConflictError(
-                f"Model version {model.version} of project {project_name} is {model.status}; "
-                f"StartModel needs it in {' or '.join(sorted(STARTABLE))}.",
-                resource_type="MODEL",
-                resource_id=str(model.version),
-            )
-        launch.append(call.hosting.begin_start(model, min_inference_units, max_inference_units))
-        return {"Status": ModelStatus.STARTING_HOSTING}
+            needs = " or ".join(sorted(STARTABLE))
+            raise model_state_conflict(model, project_name, f"StartModel needs it in {needs}")
+        return call.hosting.begin_start(model, min_inference_units, max_inference_units)
 
-    outcome = run_once(call.sessions, scope, mark_starting)
-    if not outcome.replayed:
-        launch[0]()
-    return outcome.response
+    return _transition(call, scope, project_name, model_version, begin_start, ModelStatus.STARTING_HOSTING)
 
 
 def stop_model(
@@ -147,16 +137,32 @@ def stop_model(
 ) -> dict[str, Any]:
     params = {"ProjectName": project_name, "ModelVersion": model_version}
     scope = scope_for("StopModel", client_token, params, "MODEL", model_version)
-    launch: list[Callable[[], None]] = []
 
-    def mark_stopping(session: Session) -> dict[str, Any]:
-        model = get_model(session, get_project(session, project_name), model_version)
+    def begin_stop(model: Model) -> Callable[[], None]:
         if model.status != ModelStatus.HOSTED:
             raise _not_hosted(model, project_name)
-        launch.append(call.hosting.begin_stop(model))
-        return {"Status": ModelStatus.STOPPING_HOSTING}
+        return call.hosting.begin_stop(model)
 
-    outcome = run_once(call.sessions, scope, mark_stopping)
+    return _transition(call, scope, project_name, model_version, begin_stop, ModelStatus.STOPPING_HOSTING)
+
+
+def _transition(
+    call: LookoutVisionCall,
+    scope: TokenScope | None,
+    project_name: str,
+    model_version: str,
+    begin: Callable[[Model], Callable[[], None]],
+    status: str,
+) -> dict[str, Any]:
+    """StartModel and StopModel: ``begin`` checks the model and marks it in the idempotent
+    transaction; the launch it returns runs after the commit, and not when a retry is replayed."""
+    launch: list[Callable[[], None]] = []
+
+    def mark(session: Session) -> dict[str, Any]:
+        launch.append(begin(get_model(session, get_project(session, project_name), model_version)))
+        return {"Status": status}
+
+    outcome = run_once(call.sessions, scope, mark)
     if not outcome.replayed:
         launch[0]()
     return outcome.response

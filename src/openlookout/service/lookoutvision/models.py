@@ -77,6 +77,15 @@ def get_model(session: Session, project: Project, model_version: str, allow_late
     return model
 
 
+def model_state_conflict(model: Model, project_name: str, requirement: str) -> ConflictError:
+    """A model in the wrong status for the call; ``requirement`` says what the call needs."""
+    return ConflictError(
+        f"Model version {model.version} of project {project_name} is {model.status}; {requirement}.",
+        resource_type="MODEL",
+        resource_id=str(model.version),
+    )
+
+
 # -- response shapes -----------------------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ from openlookout.service.common import pagination
 from openlookout.service.common.tags import validate_tags
 from openlookout.service.lookoutvision.call import LookoutVisionCall
 from openlookout.service.lookoutvision.idempotency import run_once, scope_for
-from openlookout.service.lookoutvision.models import get_model
+from openlookout.service.lookoutvision.models import get_model, model_state_conflict
 from openlookout.service.lookoutvision.projects import get_project
 from openlookout.service.lookoutvision.statuses import ModelStatus, PackagingJobStatus
 from openlookout.store.base import utcnow
@@ -122,12 +122,8 @@ def _check_unused(session: Session, project: Project, job_name: str, target: Gre
 
 def _check_packageable(model: Model, project_name: str) -> None:
     if model.status not in PACKAGEABLE:
-        raise ConflictError(
-            f"Model version {model.version} of project {project_name} is {model.status}; "
-            f"only {' or '.join(sorted(PACKAGEABLE))} models can be packaged.",
-            resource_type="MODEL",
-            resource_id=str(model.version),
-        )
+        only = " or ".join(sorted(PACKAGEABLE))
+        raise model_state_conflict(model, project_name, f"only {only} models can be packaged")
 
 
 def start_model_packaging_job(
