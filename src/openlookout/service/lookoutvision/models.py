@@ -18,14 +18,13 @@ from openlookout.errors import (
     QuotaExceededError,
 )
 from openlookout.jobs.runner import queue_job
-from openlookout.service.common import pagination
 from openlookout.service.common.kms_keys import check_kms_key
 from openlookout.service.common.tags import delete_all_tags, put_tags, validate_tags
 from openlookout.service.lookoutvision.arns import model_arn
 from openlookout.service.lookoutvision.call import LookoutVisionCall
 from openlookout.service.lookoutvision.datasets import COMPLETE_STATES, find_dataset
 from openlookout.service.lookoutvision.idempotency import run_once, scope_for
-from openlookout.service.lookoutvision.projects import get_project
+from openlookout.service.lookoutvision.projects import get_project, list_project_rows
 from openlookout.service.lookoutvision.statuses import ModelStatus
 from openlookout.service.lookoutvision.training_minimums import LabelCounts, Shortfall, shortfalls
 from openlookout.store.base import utcnow
@@ -307,6 +306,10 @@ def create_model(
     return outcome.response
 
 
+def _metadata_of(model: Model, _: Project) -> dict[str, Any]:
+    return model_metadata(model)
+
+
 def describe_model(call: LookoutVisionCall, project_name: str, model_version: str) -> dict[str, Any]:
     with call.sessions() as session:
         model = get_model(session, get_project(session, project_name), model_version)
@@ -316,16 +319,10 @@ def describe_model(call: LookoutVisionCall, project_name: str, model_version: st
 def list_models(
     call: LookoutVisionCall, project_name: str, next_token: str | None = None, max_results: int | None = None
 ) -> dict[str, Any]:
-    query = {"op": "ListModels", "project": project_name}
-    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
-    with call.sessions() as session:
-        project = get_project(session, project_name)
-        stmt = select(Model).where(Model.project_id == project.id)
-        rows = session.scalars(page.select(stmt, Model.version)).all()
-    return {
-        "Models": [model_metadata(m) for m in page.rows(rows)],
-        **page.next_token(rows, lambda m: m.version),
-    }
+    models, token = list_project_rows(
+        call, "ListModels", project_name, Model.version, next_token, max_results, describe=_metadata_of
+    )
+    return {"Models": models, **token}
 
 
 def delete_model(

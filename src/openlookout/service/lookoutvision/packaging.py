@@ -30,12 +30,11 @@ from openlookout.export.recipe import ComponentInfo
 from openlookout.export.target import GreengrassTarget, parse_greengrass
 from openlookout.jobs.base import JobContext, JobFailed
 from openlookout.jobs.runner import queue_job
-from openlookout.service.common import pagination
 from openlookout.service.common.tags import validate_tags
 from openlookout.service.lookoutvision.call import LookoutVisionCall
 from openlookout.service.lookoutvision.idempotency import run_once, scope_for
 from openlookout.service.lookoutvision.models import get_model, model_state_conflict
-from openlookout.service.lookoutvision.projects import get_project
+from openlookout.service.lookoutvision.projects import get_project, list_project_rows
 from openlookout.service.lookoutvision.statuses import ModelStatus, PackagingJobStatus
 from openlookout.store.base import utcnow
 from openlookout.store.common_tables import Job
@@ -227,16 +226,16 @@ def list_model_packaging_jobs(
     call: LookoutVisionCall, project_name: str, next_token: str | None = None, max_results: int | None = None
 ) -> dict[str, Any]:
     """Newest first, paginated by the job's row id."""
-    query = {"op": "ListModelPackagingJobs", "project": project_name}
-    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
-    with call.sessions() as session:
-        project = get_project(session, project_name)
-        stmt = select(ModelPackagingJob).where(ModelPackagingJob.project_id == project.id)
-        rows = session.scalars(page.select(stmt, ModelPackagingJob.id)).all()
-        return {
-            "ModelPackagingJobs": [_metadata(j, project.name) for j in page.rows(rows)],
-            **page.next_token(rows, lambda j: j.id),
-        }
+    jobs, token = list_project_rows(
+        call,
+        "ListModelPackagingJobs",
+        project_name,
+        ModelPackagingJob.id,
+        next_token,
+        max_results,
+        lambda job, project: _metadata(job, project.name),
+    )
+    return {"ModelPackagingJobs": jobs, **token}
 
 
 # -- the job handler -------------------------------------------------------------------------------

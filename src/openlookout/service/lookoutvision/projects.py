@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from openlookout.errors import ConflictError, NotFoundError
 from openlookout.regions import creation_region, request_region
@@ -16,6 +17,28 @@ from openlookout.service.lookoutvision.call import LookoutVisionCall
 from openlookout.service.lookoutvision.idempotency import run_once, scope_for
 from openlookout.store.base import utcnow
 from openlookout.store.lookoutvision_tables import Dataset, Model, Project
+
+
+def list_project_rows(
+    call: LookoutVisionCall,
+    operation: str,
+    project_name: str,
+    key: InstrumentedAttribute[int],
+    next_token: str | None,
+    max_results: int | None,
+    describe: Callable[[Any, Project], dict[str, Any]],
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """One newest-first page of a project's rows of ``key``'s table, keyed by ``key``:
+    (each row described, the NextToken member if more follow)."""
+    query = {"op": operation, "project": project_name}
+    page = pagination.keyset(next_token, query, int, pagination.page_size(max_results), descending=True)
+    table = key.class_
+    with call.sessions() as session:
+        project = get_project(session, project_name)
+        stmt = select(table).where(table.project_id == project.id)
+        rows: Sequence[Any] = session.scalars(page.select(stmt, key)).all()
+        described = [describe(row, project) for row in page.rows(rows)]
+        return described, page.next_token(rows, lambda row: getattr(row, key.key))
 
 
 def get_project(session: Session, project_name: str, for_update: bool = False) -> Project:
