@@ -66,6 +66,24 @@ class BugHandler(_Recording):
         raise RuntimeError("internal detail that users must not see")
 
 
+class ProgressHandler(_Recording):
+    """Reports stages; on its first attempt, dies like an OOM kill at 70 % when ``crash_first``."""
+
+    kind = "test_progress"
+
+    def run(self, ctx: JobContext, job: Job) -> None:
+        with ctx.sessions() as session:
+            attempt = session.get(Job, job.id).attempts
+        if attempt == 1 and json.loads(job.payload).get("crash_first"):
+            ctx.progress.report("doomed", 70)
+            ctx.progress.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        for step in range(1, 201):  # a fast loop: the reporter's throttle keeps the writes few
+            ctx.progress.count("counting", step, 200, 0, 50)
+        ctx.progress.report("last part", 90)
+
+
 ALL = ",".join(
-    f"sample_handlers:{name}" for name in ("SleepHandler", "CrashHandler", "RefuseHandler", "BugHandler")
+    f"sample_handlers:{name}"
+    for name in ("SleepHandler", "CrashHandler", "RefuseHandler", "BugHandler", "ProgressHandler")
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -221,3 +222,25 @@ def test_at_most_job_workers_run_at_once(settings, sessions, runners) -> None:
     jobs = [get_job(sessions, i) for i in ids]
     assert all(j.status == "SUCCEEDED" for j in jobs)
     assert jobs[0].finished_at <= jobs[1].started_at and jobs[1].finished_at <= jobs[2].started_at
+
+
+def test_a_job_run_by_a_worker_leaves_its_progress(settings, sessions, runners) -> None:
+    job_id = add_job(sessions, "test_progress")
+    runner = new_runner(runners, settings, sessions)
+    runner.start()
+    assert runner.wait_idle(60)
+    job = get_job(sessions, job_id)
+    assert (job.status, job.progress_stage, job.progress_percent) == ("SUCCEEDED", "done", 100)
+    stages = [entry["stage"] for entry in json.loads(job.progress_history or "[]")]
+    assert stages == ["counting", "last part", "done"]
+
+
+def test_a_retried_job_starts_its_progress_again(settings, sessions, runners) -> None:
+    job_id = add_job(sessions, "test_progress", crash_first=True)
+    runner = new_runner(runners, settings, sessions)
+    runner.start()
+    assert runner.wait_idle(60)
+    job = get_job(sessions, job_id)
+    assert (job.status, job.attempts, job.progress_percent) == ("SUCCEEDED", 2, 100)
+    stages = [entry["stage"] for entry in json.loads(job.progress_history or "[]")]
+    assert stages == ["counting", "last part", "done"]  # nothing of the attempt that died at 70 %

@@ -7,9 +7,11 @@ and crash recovery. Handlers (``jobs/handlers.py`` registry, implemented in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
+
+from openlookout.jobs.progress import ProgressReporter
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +45,8 @@ class JobContext:
     sessions: sessionmaker[Session]
     blobs: BlobStore
     keyring: Keyring
+    # The worker gives each attempt one bound to its job row; elsewhere reports go nowhere.
+    progress: ProgressReporter = field(default_factory=ProgressReporter.disabled)
 
 
 class JobHandler(Protocol):
@@ -53,6 +57,7 @@ class JobHandler(Protocol):
 
         Must be safe to re-run from the start after a crash: write artefacts
         with atomic puts, and commit the final status in one transaction.
+        Long work reports its stage and percent through ``ctx.progress``.
         """
 
     def fail(self, ctx: JobContext, job: Job, message: str) -> None:

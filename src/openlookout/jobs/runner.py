@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from openlookout.config import Settings
 from openlookout.jobs.base import JobContext, JobStatus
 from openlookout.jobs.handlers import UnknownJobKind, get_handler
+from openlookout.jobs.progress import reset_progress
 from openlookout.jobs.worker import (
     SETTINGS_ENV,
     build_context,
@@ -177,6 +178,7 @@ class LocalJobRunner:
                     "job %s (%s): interrupted, re-queued (attempt %s)", job.id, job.kind, job.attempts
                 )
                 job.status, job.worker_pid = JobStatus.QUEUED, None
+                reset_progress(job)  # queued again: the interrupted attempt's progress is void
                 self._wake.set()
                 return
             message = message_template.format(attempts=job.attempts, **fmt)
@@ -205,6 +207,7 @@ class LocalJobRunner:
                 return
             job.status, job.worker_pid = JobStatus.QUEUED, None
             job.attempts = max(0, job.attempts - 1)
+            reset_progress(job)
             job.updated_at = utcnow()
 
     # -- the runner thread ------------------------------------------------------------------

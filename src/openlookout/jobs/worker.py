@@ -4,7 +4,9 @@ Started by ``LocalJobRunner``. The settings come from the environment variable
 ``OPENLOOKOUT_JOB_SETTINGS`` (JSON), so the worker sees exactly the server's
 configuration. A worker claims its job (QUEUED → RUNNING with its pid, one more
 attempt), runs the handler, and records the outcome. If it dies without
-recording one, the runner notices and re-queues or fails the job.
+recording one, the runner notices and re-queues or fails the job. Each attempt
+starts with a cleared progress record and reports through its own
+``ProgressReporter`` (``jobs/progress.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from openlookout.config import Settings
 from openlookout.jobs.base import JobContext, JobFailed, JobHandler, JobStatus
 from openlookout.jobs.handlers import UnknownJobKind, get_handler
+from openlookout.jobs.progress import ProgressReporter, reset_progress
 from openlookout.store.base import utcnow
 from openlookout.store.common_tables import Job
 from openlookout.store.db import write_session
@@ -67,6 +70,7 @@ def claim(sessions: sessionmaker[Session], job_id: int) -> Job | None:
         now = utcnow()
         job.status, job.worker_pid, job.attempts = JobStatus.RUNNING, os.getpid(), job.attempts + 1
         job.started_at = job.updated_at = now
+        reset_progress(job)  # a retry starts from 0 %
         return job
 
 
@@ -102,17 +106,21 @@ def run_job(settings: Settings, job_id: int) -> int:
         log.error("job %s: %s", job_id, exc)
         finish(sessions, job_id, JobStatus.FAILED, str(exc))
         return 1
-    ctx = build_context(settings, sessions)
+    progress = ProgressReporter(sessions, job_id)
+    ctx = dataclasses.replace(build_context(settings, sessions), progress=progress)
     try:
         handler.run(ctx, job)
     except JobFailed as exc:
         log.info("job %s (%s) failed: %s", job_id, job.kind, exc.message)
+        progress.flush()  # keep where it stopped
         fail_through_handler(ctx, handler, job, exc.message)
         return 0
     except Exception:
         log.exception("job %s (%s) crashed", job_id, job.kind)
+        progress.flush()
         fail_through_handler(ctx, handler, job, generic_failure_message(job_id))
         return 1
+    progress.finish()
     finish(sessions, job_id, JobStatus.SUCCEEDED)
     log.info("job %s (%s) succeeded", job_id, job.kind)
     return 0

@@ -23,13 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from openlookout.ml.anomaly_detector import AnomalyDetector, Progress
+from openlookout.ml.anomaly_detector import AnomalyDetector, Progress, StageProgress
 from openlookout.ml.anomaly_model import AnomalyModel, load_anomaly_model
 from openlookout.ml.api import ImagePrediction, LabeledImage, TrainingDataError, TrainResult
 from openlookout.ml.evaluate import classification_metrics
 from openlookout.ml.imaging import as_rgb
 from openlookout.ml.pixel_metrics import PixelMetrics
 from openlookout.ml.training_features import size_checker
+
+FIT_SHARE = 0.85  # of the percent reported through ``stage_progress``
 
 
 def train_anomaly_model(
@@ -39,17 +41,27 @@ def train_anomaly_model(
     class_names: Sequence[str] = (),
     device: str | None = None,
     progress: Progress | None = None,
+    stage_progress: StageProgress | None = None,
 ) -> TrainResult:
-    """Train on ``train``, calibrate on held-out training data, save to ``model_dir``, test on ``test``."""
+    """Train on ``train``, calibrate on held-out training data, save to ``model_dir``, test on ``test``.
+
+    ``progress`` gets log messages; ``stage_progress`` gets (stage, percent 0-100) for a
+    job's progress record. Neither changes what is trained.
+    """
     started = time.monotonic()
     report = progress or (lambda _: None)
-    detector = AnomalyDetector(device=device, progress=report)
+    stage = stage_progress or (lambda _stage, _percent: None)
+    # The fit is most of the work; saving and evaluating the test set take the rest.
+    detector = AnomalyDetector(
+        device=device, progress=report, stage_progress=lambda name, pct: stage(name, pct * FIT_SHARE)
+    )
     model = detector.fit(train, class_names)
     model.save(Path(model_dir))
     artifacts = model.artifacts
     calibration, head = artifacts.calibration, artifacts.segmentation
 
     report(f"evaluating on {len(test)} test images")
+    stage("evaluation", 100 * FIT_SHARE)
     predictions = _predict_test(model, test, size_checker(artifacts.image_size))
     metrics: dict[str, object] = dict(
         classification_metrics(
@@ -62,6 +74,7 @@ def train_anomaly_model(
     if head is not None:
         metrics["PixelAnomalyClassMetrics"] = _pixel_metrics(test, predictions, artifacts.class_names)
         extra["pixel_threshold"] = head.pixel_threshold
+    stage("evaluation", 100)
     return TrainResult(
         metrics=metrics,
         predictions=predictions,

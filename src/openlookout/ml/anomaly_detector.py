@@ -49,6 +49,10 @@ DETAIL_MIN_AUROC_GAIN = 0.02
 SELECTION_THREADS = 2
 
 Progress = Callable[[str], None]
+# (stage, percent 0-100 of the fit): for a job's progress record; never changes the model.
+StageProgress = Callable[[str, float], None]
+# Where each stage of ``fit`` starts, in percent of the fit (features and folds move within).
+FEATURES_START, HELD_OUT_START, CALIBRATION_START, HEAD_START, BANK_START = 0, 45, 75, 80, 90
 
 
 def size_name(size: tuple[int, int]) -> str:
@@ -68,10 +72,16 @@ class _Candidate:
 class AnomalyDetector:
     """Fits an ``AnomalyModel`` on labelled training images (normals, optionally anomalies and masks)."""
 
-    def __init__(self, device: str | None = None, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        device: str | None = None,
+        progress: Progress | None = None,
+        stage_progress: StageProgress | None = None,
+    ) -> None:
         self.device = str(select_device(device))
         self.calibrator = HeldOutCalibrator()
         self._report = progress or (lambda _: None)
+        self._stage: StageProgress = stage_progress or (lambda _stage, _percent: None)
         # What the last ``fit`` measured: held-out AUROC (None: no anomalies) per working size tried.
         self.held_out_auroc_by_working_size: dict[str, float | None] = {}
 
@@ -97,12 +107,15 @@ class AnomalyDetector:
 
             chosen = self._choose_working_size(first, candidate)
             size, held = chosen.size, chosen.held
+            self._stage("calibration", CALIBRATION_START)
             calibration = self.calibrator.calibrate(held)
             head = None
             if head_fitter is not None:
                 self._report("training the patch classifier")
+                self._stage("patch classifier", HEAD_START)
                 head = head_fitter.fit(chosen.kept, held, calibration, size)
             self._report("building the memory bank")
+            self._stage("memory bank", BANK_START)
             bank = chosen.final_bank.result()
         del chosen
         artifacts = ModelArtifacts(
@@ -148,12 +161,22 @@ class AnomalyDetector:
         size: tuple[int, int],
     ) -> _Candidate:
         self._report(f"extracting features of {len(train)} training images at {size_name(size)}")
-        kept = features.at(size)
+        kept = features.at(size, self._spread("features", FEATURES_START, HELD_OUT_START))
         final_bank = selector.submit(kept.bank_candidates(), SEED)
         num_folds = min(NUM_FOLDS, sum(1 for item in train if not item.is_anomaly))
         self._report(f"scoring held-out training images ({num_folds} folds)")
-        held = self.calibrator.normalise(scorer.score(train, kept, grid_size(size)))
+        on_fold = self._spread("held-out scoring", HELD_OUT_START, CALIBRATION_START)
+        held = self.calibrator.normalise(scorer.score(train, kept, grid_size(size), on_fold))
         return _Candidate(size=size, kept=kept, held=held, final_bank=final_bank)
+
+    def _spread(self, stage: str, start: float, end: float) -> Callable[[int, int], None]:
+        """``(done, total)`` of ``stage`` placed between ``start`` and ``end`` percent."""
+        self._stage(stage, start)
+
+        def report(done: int, total: int) -> None:
+            self._stage(stage, start + (end - start) * done / max(total, 1))
+
+        return report
 
 
 def _parameters(num_train: int, num_normals: int) -> dict[str, object]:

@@ -7,7 +7,7 @@ classes see banks of the same size.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,8 +39,13 @@ class HeldOutScorer:
         self._seed = seed
 
     def score(
-        self, train: Sequence[LabeledImage], kept: TrainingFeatures, grid: tuple[int, int]
+        self,
+        train: Sequence[LabeledImage],
+        kept: TrainingFeatures,
+        grid: tuple[int, int],
+        on_fold: Callable[[int, int], None] | None = None,
     ) -> HeldOutMaps:
+        """Held-out maps; ``on_fold(done, total)`` follows the folds (progress only)."""
         normals = sorted(i for i in kept.full if not train[i].is_anomaly)
         anomalies = sorted(i for i in kept.full if train[i].is_anomaly)
         num_folds = min(NUM_FOLDS, len(normals))
@@ -65,6 +70,8 @@ class HeldOutScorer:
             per_image = len(distances) // max(len(scored), 1)
             for position, index in enumerate(scored):
                 maps[index] = anomaly_map(distances[position * per_image : (position + 1) * per_image], grid)
+            if on_fold is not None:
+                on_fold(fold + 1, num_folds)
         return HeldOutMaps(
             normals=normals,
             anomalies=anomalies,

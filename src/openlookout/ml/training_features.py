@@ -84,7 +84,10 @@ class TrainingFeatureExtractor:
         self._segmentation = segmentation
         self._seed = seed
 
-    def at(self, size: tuple[int, int]) -> TrainingFeatures:
+    def at(
+        self, size: tuple[int, int], on_image: Callable[[int, int], None] | None = None
+    ) -> TrainingFeatures:
+        """Features at ``size``; ``on_image(done, total)`` follows the pass (progress only)."""
         train, first = self._train, self._first
         rng = np.random.default_rng(self._seed)
         normals = [i for i, item in enumerate(train) if not item.is_anomaly]
@@ -107,6 +110,8 @@ class TrainingFeatureExtractor:
 
         stream = iter_patch_features(self.extractor, loaders, size, check=check, resized=keep_luma)
         for position, features in stream:
+            if on_image is not None:
+                on_image(position + 1, len(wanted))
             index = wanted[position]
             luma = lumas.pop(position, None)
             if index in calibration_images:

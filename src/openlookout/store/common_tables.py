@@ -21,7 +21,7 @@ class Tag(Base):
 
 
 class Job(CreatedAt, UpdatedAt, Base):
-    """A long task (dataset import/update, training). Survives restarts."""
+    """A long task (dataset import/update, training). Survives restarts; reports its progress."""
 
     __tablename__ = "jobs"
 
@@ -36,3 +36,8 @@ class Job(CreatedAt, UpdatedAt, Base):
     project_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     dataset_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     model_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # What the running attempt last reported (jobs/progress.py); reset when the job is retried.
+    progress_stage: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    progress_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    progress_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    progress_history: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list of stages

@@ -31,6 +31,8 @@ from openlookout.ml.detection.types import Box, DetectionExample, DetectionPredi
 VALIDATION_EVERY = 10
 MIN_VALIDATION_SOURCE = 40
 REPORT_EVERY = 50
+# Where the fit's stages end, in percent of the fit (``stage_progress``); calibration is the rest.
+FEATURES_END, HEAD_END = 25.0, 95.0
 
 
 def _box_tensors(
@@ -69,8 +71,11 @@ class ObjectDetector:
         progress: Callable[[str], None] | None = None,
         settings: TrainingSettings | None = None,
         work_size: tuple[int, int] | None = None,
+        stage_progress: Callable[[str, float], None] | None = None,
     ) -> None:
         self.device = select_device(device)
+        # (stage, percent 0-100 of the fit) for a job's progress record; never changes the model.
+        self._stage = stage_progress or (lambda _stage, _percent: None)
         self.settings = settings or TrainingSettings()
         self.work_size = work_size  # None: chosen from the training images
         self._progress = progress
@@ -91,8 +96,15 @@ class ObjectDetector:
         fit, held = validation_split(train)
         tune = settings.tune_stage if settings.tune_stage is not None else len(train) >= TUNE_MIN_IMAGES
         self._report(f"Extracting features of {len(train)} training images at {size[1]}x{size[0]}")
+        self._stage("features", 0)
         start = settings.tuned_from
-        maps = extract_feature_maps(backbone, [e.load for e in fit], size, tuned=tune, tuned_from=start)
+
+        def features_done(done: int) -> None:
+            self._stage("features", FEATURES_END * done / max(len(fit), 1))
+
+        maps = extract_feature_maps(
+            backbone, [e.load for e in fit], size, tuned=tune, tuned_from=start, progress=features_done
+        )
         held_maps = (
             extract_feature_maps(
                 backbone, [e.load for e in held], size, maps.projections, tune, tuned_from=start
@@ -113,10 +125,14 @@ class ObjectDetector:
                 return evaluate_detections(labels, held_truths, found).map_50
 
         self._report(f"Training the detection head for {len(labels)} labels")
+        steps_per_epoch = max(1, math.ceil(len(fit) / settings.batch_size))
 
         def step_report(step: int, total: int, loss: float) -> None:
             if step % REPORT_EVERY == 0 or step == total:
                 self._report(f"Head training step {step}/{total}, loss {loss:.3f}")
+            epochs = math.ceil(total / steps_per_epoch)
+            epoch = min(epochs, (step - 1) // steps_per_epoch + 1)
+            self._stage(f"epoch {epoch}/{epochs}", FEATURES_END + (HEAD_END - FEATURES_END) * step / total)
 
         head, stage, record = train_head(
             maps, corners, label_ids, len(labels), size, torch_device, settings, stage, validate, step_report
@@ -124,6 +140,7 @@ class ObjectDetector:
         projections = maps.projections
         del maps
         if held_maps is not None:
+            self._stage("calibration", HEAD_END)
             with torch.inference_mode():
                 found = runner.detect(head, stage, held_maps, [e.ref for e in held])
             config.calibration = fit_calibration(labels, [e.boxes for e in held], found)

@@ -49,6 +49,8 @@ from openlookout.ml.detection.predictor import (
 from openlookout.ml.detection.training import TrainingSettings
 from openlookout.ml.detection.types import DetectionExample, DetectionTrainResult
 
+FIT_SHARE = 0.9  # of the percent reported through ``stage_progress``
+
 
 def _report(progress: Callable[[str], None] | None, message: str) -> None:
     if progress is not None:
@@ -80,17 +82,27 @@ def train_detection_model(
     progress: Callable[[str], None] | None = None,
     settings: TrainingSettings | None = None,
     work_size: tuple[int, int] | None = None,
+    stage_progress: Callable[[str, float], None] | None = None,
 ) -> DetectionTrainResult:
-    """Train on ``train``, choose thresholds and evaluate on ``test``, save to ``model_dir``."""
+    """Train on ``train``, choose thresholds and evaluate on ``test``, save to ``model_dir``.
+
+    ``stage_progress`` gets (stage, percent 0-100) for a job's progress record: feature
+    extraction, one stage per epoch of head training, calibration, evaluation.
+    """
     started = time.monotonic()
+    stage = stage_progress or (lambda _stage, _percent: None)
     labels = _check_data(train, test)
-    detector = ObjectDetector(device, progress, settings, work_size)
+    detector = ObjectDetector(
+        device, progress, settings, work_size, stage_progress=lambda name, pct: stage(name, pct * FIT_SHARE)
+    )
     model = detector.fit(train, labels)
     _report(progress, f"Evaluating on {len(test)} test images")
+    stage("evaluation", 100 * FIT_SHARE)
     predictions = model.predict_many([example.load for example in test], [example.ref for example in test])
     evaluation = evaluate_detections(labels, [example.boxes for example in test], predictions)
     thresholds = [metrics.threshold for metrics in evaluation.labels]
     model.save(model_dir, thresholds)
+    stage("evaluation", 100)
     return DetectionTrainResult(
         labels=labels,
         thresholds=thresholds,

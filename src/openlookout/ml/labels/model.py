@@ -37,26 +37,32 @@ def train_label_model(
     test: Sequence[LabelExample],
     model_dir: Path,
     device: str | None = None,
+    stage_progress: Callable[[str, float], None] | None = None,
 ) -> LabelTrainResult:
     """Fit the head on ``train``, choose thresholds and score on ``test``, save to ``model_dir``.
 
     One label per image everywhere gives a softmax head; any image with several labels
-    makes every label an independent yes/no output.
+    makes every label an independent yes/no output. ``stage_progress`` gets (stage,
+    percent 0-100) as each stage starts, for a job's progress record.
     """
     started = time.monotonic()
+    stage = stage_progress or (lambda _stage, _percent: None)
     known = set(training_labels(train))
     # Test images with no training label cannot be scored against anything the model knows.
     scored = [example for example in test if known & set(example.labels)]
     if not scored:
         raise TrainingDataError("No test image carries a label of the training data.")
     multi_label = any(len(example.labels) > 1 for example in [*train, *scored])
+    stage("features and classifier", 0)  # the embeddings are most of the fit
     classifier = LabelClassifier(device).fit(train, multi_label)
     labels = classifier.labels
+    stage("evaluation", 75)
     scores = classifier.scores([example.load for example in scored])
     truth = label_truth(scored, labels)
     thresholds = [best_f1_threshold(scores[:, k], truth[:, k]) for k in range(len(labels))]
     evaluation = evaluate(scores, truth, labels, thresholds, multi_label)
     save_label_model(model_dir, classifier.head, labels, thresholds)
+    stage("evaluation", 100)
     return LabelTrainResult(
         labels=labels,
         thresholds=thresholds,

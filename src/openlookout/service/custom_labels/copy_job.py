@@ -89,6 +89,10 @@ def _output_objects(results: dict[str, Any]) -> list[dict[str, str]]:
     return found
 
 
+# The job's percent (jobs/progress.py): the model files, then the output files.
+MODEL_END = 90.0
+
+
 class CopyCustomLabelsVersionHandler:
     kind = COPY_JOB_KIND
 
@@ -101,6 +105,7 @@ class CopyCustomLabelsVersionHandler:
         # The copy's OutputConfig is written with the permissions CopyProjectVersion was called with.
         output = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
         _copy_model(ctx, ctx.keyring, plan)
+        ctx.progress.report("copying the output files", MODEL_END)
         results = _copy_outputs(ctx.blobs, output, plan)
         with write_session(ctx.sessions) as session:
             version = session.get(CLProjectVersion, version_id)
@@ -165,7 +170,8 @@ def _copy_model(ctx: JobContext, keyring: Keyring, plan: CopyPlan) -> None:
         keys = list(keys_under(ctx.blobs, bucket, plan.source_model))
         if not keys:
             raise JobFailed(f"The source project version {plan.source.arn} has no model files.")
-        for key in keys:
+        for done, key in enumerate(keys):
+            ctx.progress.count("copying the model", done, len(keys), 0, MODEL_END)
             data = unseal(keyring, plan.source.arn, ctx.blobs.get(bucket, key))
             stored = seal(keyring, plan.copy_kms_key_id, plan.copy.arn, data)
             ctx.blobs.put(bucket, plan.copy_model + key[len(plan.source_model) :], stored)

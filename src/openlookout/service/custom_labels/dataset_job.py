@@ -9,7 +9,7 @@ so a failure or a crash and re-run never leaves a half-written dataset.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -42,6 +42,8 @@ MAX_IMAGE_SIDE = 4096
 MAX_ASPECT_RATIO = 20
 CLIENT_ERROR = "CLIENT_ERROR"
 SERVICE_ERROR = "SERVICE_ERROR"
+# The job's percent (jobs/progress.py): reading the lines, checking each image, saving.
+READ_END, CHECK_END = 5.0, 95.0
 
 
 def image_problem(blobs: BlobStore, source_ref: str) -> str | None:
@@ -73,11 +75,21 @@ def image_problem(blobs: BlobStore, source_ref: str) -> str | None:
     return None
 
 
-def check_images(blobs: BlobStore, lines: list[ValidatedLine]) -> None:
-    """Attach ERROR_INVALID_IMAGE to every valid line whose image is missing or unusable."""
+def check_images(
+    blobs: BlobStore, lines: list[ValidatedLine], on_checked: Callable[[int, int], None] | None = None
+) -> None:
+    """Attach ERROR_INVALID_IMAGE to every valid line whose image is missing or unusable.
+
+    ``on_checked(done, total)`` follows the checks in line order (progress only).
+    """
     candidates = [line for line in lines if line.is_valid and line.source_ref]
+    problems: list[str | None] = []
     with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
-        problems = list(pool.map(lambda line: image_problem(blobs, line.source_ref or ""), candidates))
+        found = pool.map(lambda line: image_problem(blobs, line.source_ref or ""), candidates)
+        for done, problem in enumerate(found, start=1):
+            problems.append(problem)
+            if on_checked is not None:
+                on_checked(done, len(candidates))
     for line, problem in zip(candidates, problems, strict=True):
         if problem is not None:
             line.add_line_error("ERROR_INVALID_IMAGE", problem)
@@ -124,9 +136,15 @@ class ImportCustomLabelsDatasetHandler:
         # UpdateDatasetEntries' changes are the service's own blob in the internal bucket.
         as_caller = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
         reader = ctx.blobs if mode == "update" else as_caller
+        progress = ctx.progress
         try:
+            progress.report("reading the manifest", 0)
             check = read_manifest_check(reader, payload["bucket"], payload["key"])
-            check_images(as_caller, check.lines)
+            check_images(
+                as_caller,
+                check.lines,
+                lambda done, total: progress.count("checking images", done, total, READ_END, CHECK_END),
+            )
             prior: tuple[int, int, set[str]] = (0, 0, set())
             if mode == "update":
                 replaced = {line.source_ref for line in check.lines if line.source_ref}
@@ -135,6 +153,7 @@ class ImportCustomLabelsDatasetHandler:
             check_content_rules(check, *prior)
         except TerminalManifestError as exc:
             raise JobFailed(str(exc)) from None
+        progress.report("saving entries", CHECK_END)
         with write_session(ctx.sessions) as session:
             dataset = session.get(CLDataset, dataset_id)
             if dataset is None:

@@ -42,6 +42,8 @@ from openlookout.store.custom_labels_tables import CLProject, CLProjectVersion
 from openlookout.store.db import write_session
 
 log = logging.getLogger(__name__)
+# The job's percent (jobs/progress.py): validating, training, then saving.
+VALIDATION_END, TRAINING_END, SAVING_END = 5.0, 95.0, 98.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class TrainCustomLabelsVersionHandler:
             as_caller.check("s3:PutObject", target.bucket, target.prefix)
         except S3LocationDenied as denied:
             raise JobFailed(f"ERROR_CANNOT_WRITE_OUTPUT_S3_BUCKET: {denied.message}") from None
+        ctx.progress.report("validating the datasets", 0)
         self._validate(ctx, as_caller, version_id, train_check, test_check, target)
         use_case = train_check.use_case
         split = training_data.split_lines(train_check, test_check, use_case)
@@ -118,11 +121,13 @@ class TrainCustomLabelsVersionHandler:
         )
         with tempfile.TemporaryDirectory(prefix="openlookout-cl-train-") as tmp:
             trained = _train(ctx, split, use_case, Path(tmp) / "model")
+            ctx.progress.report("saving the model", TRAINING_END)
             artifact_prefix = model_prefix(target.project, target.version, version_id)
             ensure_bucket(ctx.blobs, ctx.settings.internal_bucket)
             upload_artifacts(ctx, version_id, Path(tmp) / "model", artifact_prefix)
         end = utcnow()
         keys = evaluation_keys(target.bucket, target.prefix, target.project, target.version)
+        ctx.progress.report("evaluation files", SAVING_END)
         try:
             trained.write_evaluation(as_caller, keys, target.arn, end)
         except BlobError as exc:
@@ -202,7 +207,8 @@ def _train(
             "training data, so the model cannot be evaluated."
         )
     try:
-        return trainer_for(use_case)(ctx.blobs, split, model_dir)
+        stages = ctx.progress.scaled(VALIDATION_END, TRAINING_END)
+        return trainer_for(use_case)(ctx.blobs, split, model_dir, stages)
     except TrainingDataError as exc:
         raise JobFailed(f"ERROR_MANIFEST_TOO_FEW_USABLE_LABELS: {exc}") from None
     except (BlobError, InvalidInputError) as exc:

@@ -22,6 +22,8 @@ from openlookout.service.custom_labels.training_data import TrainingSplit
 
 # (blobs, keys, version ARN, evaluation end) -> None
 EvaluationWriter = Callable[[BlobStore, EvaluationKeys, str, datetime], None]
+# (stage, percent 0-100 of the training) -> None: the job's progress record.
+StageProgress = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,14 @@ class TrainedModel:
     write_evaluation: EvaluationWriter
 
 
-def train_image_labels(blobs: BlobStore, split: TrainingSplit, model_dir: Path) -> TrainedModel:
+def train_image_labels(
+    blobs: BlobStore, split: TrainingSplit, model_dir: Path, stage_progress: StageProgress | None = None
+) -> TrainedModel:
     result = train_label_model(
-        training_data.examples(blobs, split.train), training_data.examples(blobs, split.test), model_dir
+        training_data.examples(blobs, split.train),
+        training_data.examples(blobs, split.test),
+        model_dir,
+        stage_progress=stage_progress,
     )
 
     def write(out: BlobStore, keys: EvaluationKeys, version_arn: str, end: datetime) -> None:
@@ -43,7 +50,9 @@ def train_image_labels(blobs: BlobStore, split: TrainingSplit, model_dir: Path) 
     return TrainedModel(result.evaluation.f1, result.num_train, result.train_seconds, write)
 
 
-def train_detector(blobs: BlobStore, split: TrainingSplit, model_dir: Path) -> TrainedModel:
+def train_detector(
+    blobs: BlobStore, split: TrainingSplit, model_dir: Path, stage_progress: StageProgress | None = None
+) -> TrainedModel:
     # Imported here: the detection network is only needed by runs that train one.
     from openlookout.ml.detection.model import train_detection_model
 
@@ -51,6 +60,7 @@ def train_detector(blobs: BlobStore, split: TrainingSplit, model_dir: Path) -> T
         training_data.detection_examples(blobs, split.train),
         training_data.detection_examples(blobs, split.test),
         model_dir,
+        stage_progress=stage_progress,
     )
 
     refs = {prediction.ref for prediction in result.predictions}
@@ -67,6 +77,8 @@ def train_detector(blobs: BlobStore, split: TrainingSplit, model_dir: Path) -> T
     return TrainedModel(result.evaluation.f1, result.num_train, result.train_seconds, write)
 
 
-def trainer_for(use_case: str) -> Callable[[BlobStore, TrainingSplit, Path], TrainedModel]:
+def trainer_for(
+    use_case: str,
+) -> Callable[[BlobStore, TrainingSplit, Path, StageProgress | None], TrainedModel]:
     """The detector for OBJECT_LOCALIZATION training sets, the classifier otherwise."""
     return train_detector if use_case == OBJECT_LOCALIZATION else train_image_labels

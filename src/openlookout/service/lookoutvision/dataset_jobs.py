@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +53,10 @@ from openlookout.store.lookoutvision_tables import Dataset, DatasetEntry
 # without flooding a small machine with decodes.
 FETCH_WORKERS = 8
 
+# The job's percent (jobs/progress.py): reading the lines, checking each image, saving.
+READ_END, CHECK_END = 5.0, 95.0
+CHECKING_STAGE = "checking images"
+
 CREATE_COMPLETE_MESSAGE = "The dataset was created successfully."
 UPDATE_COMPLETE_MESSAGE = "The dataset was updated successfully."
 
@@ -89,17 +93,20 @@ class ImportDatasetHandler:
         bucket, key = payload["bucket"], payload["key"]
         # The manifest and every image and mask it names are read with the caller's S3 permissions.
         as_caller = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
+        progress = ctx.progress
         with _user_errors_as_job_failures():
             dataset_type, project_id = _dataset_identity(ctx, dataset_id)
+            progress.report("reading the manifest", 0)
             lines = read_manifest(as_caller, bucket, key, dataset_type)
             check_unique_sources(lines)
             check_single_bucket(lines)
             check_image_count(len(lines), dataset_type, _is_segmentation(lines))
-            checked = fetch_and_check(as_caller, lines)
+            checked = fetch_and_check(as_caller, lines, _count_checked(ctx))
             check_same_dimensions(_sizes(checked))
             with ctx.sessions() as session:
                 other_classes = _project_classes(session, project_id, exclude_dataset_id=dataset_id)
             check_project_label_count(other_classes | _classes(checked))
+        progress.report("saving entries", CHECK_END)
         now = utcnow()
         with write_session(ctx.sessions) as session:
             dataset = _writable_dataset(session, dataset_id)
@@ -133,6 +140,7 @@ class UpdateDatasetHandler:
         key = payload.get("changes_key") or payload["changes_blob_key"]
         with _user_errors_as_job_failures():
             dataset_type, project_id = _dataset_identity(ctx, dataset_id)
+            ctx.progress.report("reading the changes", 0)
             lines = _read_changes(ctx.blobs, bucket, key, dataset_type)
             check_unique_sources(lines)
             with ctx.sessions() as session:
@@ -143,11 +151,13 @@ class UpdateDatasetHandler:
             kept = [entry for ref, entry in existing.items() if ref not in new_refs]
             segmentation = _is_segmentation(lines) or any(e.mask_ref for e in kept)
             check_image_count(len(kept) + len(lines), dataset_type, segmentation)
-            checked = fetch_and_check(caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload), lines)
+            as_caller = caller_blobs(ctx.blobs, ctx.settings.internal_bucket, payload)
+            checked = fetch_and_check(as_caller, lines, _count_checked(ctx))
             kept_sizes = [(e.source_ref, e.width, e.height) for e in kept]
             check_same_dimensions([*kept_sizes, *_sizes(checked)])
             kept_classes = {name for e in kept for name in json.loads(e.anomaly_classes)}
             check_project_label_count(other_classes | kept_classes | _classes(checked))
+        ctx.progress.report("saving entries", CHECK_END)
         now = utcnow()
         with write_session(ctx.sessions) as session:
             dataset = _writable_dataset(session, dataset_id)
@@ -199,8 +209,22 @@ def read_manifest(blobs: BlobStore, bucket: str, key: str, dataset_type: str) ->
         raise JobFailed(f"The manifest file {uri} cannot be read: {exc}") from None
 
 
-def fetch_and_check(blobs: BlobStore, lines: Sequence[ManifestLine]) -> list[CheckedLine]:
-    """Fetch and check every image and mask; raises the error of the first bad line found."""
+def _count_checked(ctx: JobContext) -> Callable[[int, int], None]:
+    def count(done: int, total: int) -> None:
+        ctx.progress.count(CHECKING_STAGE, done, total, READ_END, CHECK_END)
+
+    return count
+
+
+def fetch_and_check(
+    blobs: BlobStore,
+    lines: Sequence[ManifestLine],
+    on_checked: Callable[[int, int], None] | None = None,
+) -> list[CheckedLine]:
+    """Fetch and check every image and mask; raises the error of the first bad line found.
+
+    ``on_checked(done, total)`` follows the checks in line order (progress only).
+    """
     stop = threading.Event()
 
     def check(line: ManifestLine) -> CheckedLine | None:
@@ -214,6 +238,10 @@ def fetch_and_check(blobs: BlobStore, lines: Sequence[ManifestLine]) -> list[Che
 
     with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
         futures = [pool.submit(check, line) for line in lines]
+        for done, future in enumerate(futures, start=1):
+            future.exception()  # waits; failures are collected below
+            if on_checked is not None:
+                on_checked(done, len(futures))
     results: list[CheckedLine] = []
     failure: BaseException | None = None
     for future in futures:  # in line order, so the lowest failed line number is reported

@@ -278,6 +278,8 @@ class PackageModelHandler:
             config = json.loads(packaging.configuration)["Greengrass"]
             name, version = packaging.component_name, packaging.component_version
         _set_status(ctx.sessions, job_id, PackagingJobStatus.RUNNING, MESSAGES[PackagingJobStatus.RUNNING])
+        progress = ctx.progress
+        progress.report("checking the output location", 0)
         try:
             output.check("s3:PutObject", bucket, prefix)
         except S3LocationDenied as denied:
@@ -301,11 +303,14 @@ class PackageModelHandler:
         }
         with tempfile.TemporaryDirectory(prefix="openlookout-package-") as tmp:
             model_dir, out_dir = Path(tmp) / "model", Path(tmp) / "package"
+            progress.report("downloading the model", 5)
             download_prefix(ctx.blobs, ctx.settings.internal_bucket, artifact_prefix, model_dir)
+            progress.report("building the package", 20)
             files = build_package(
                 model_dir, out_dir, PackageSource(*source_info, target=targeting), component
             )
-            for relative in files:
+            for done, relative in enumerate(files):
+                progress.count("uploading the package", done, len(files), 80, 100)
                 with (out_dir / relative).open("rb") as handle:
                     output.put(bucket, prefix + relative.as_posix(), handle)
         _set_status(

@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 SPLIT_TEST_FRACTION = 0.2
 SPLIT_SEED = 20201120
 TRAINED_MESSAGE = "Training completed successfully."
+# The job's percent (jobs/progress.py): copying the images, training, then saving.
+SNAPSHOT_END, TRAINING_END, SAVING_END = 10.0, 95.0, 98.0
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,12 @@ class TrainModelHandler:
         internal = ctx.settings.internal_bucket
         ensure_bucket(ctx.blobs, internal)
         delete_prefix(ctx.blobs, internal, plan.model_prefix)  # a re-run starts clean
+        progress = ctx.progress
         snapshot = Snapshot(ctx, plan)
-        snapshot.copy(plan.train + plan.test)
+        snapshot.copy(
+            plan.train + plan.test,
+            on_copied=lambda done, total: progress.count("snapshot", done, total, 0, SNAPSHOT_END),
+        )
         train = [snapshot.labeled_image(e, class_names) for e in plan.train]
         test = [snapshot.labeled_image(e, class_names) for e in plan.test]
         artifact_prefix = plan.model_prefix + "artifacts/"
@@ -132,7 +138,12 @@ class TrainModelHandler:
             model_dir = Path(tmp) / "model"
             try:
                 result = train_anomaly_model(
-                    train, test, model_dir, class_names=class_names, progress=lambda m: log.info("%s", m)
+                    train,
+                    test,
+                    model_dir,
+                    class_names=class_names,
+                    progress=lambda m: log.info("%s", m),
+                    stage_progress=progress.scaled(SNAPSHOT_END, TRAINING_END),
                 )
             except TrainingDataError as exc:
                 raise JobFailed(str(exc)) from None
@@ -142,6 +153,7 @@ class TrainModelHandler:
                 else []
             )
             write_labels_file(model_dir, classes)
+            progress.report("saving the model", TRAINING_END)
             _upload_folder(ctx.blobs, model_dir, internal, artifact_prefix)
         end = utcnow()
         target = EvaluationTarget(
@@ -152,6 +164,7 @@ class TrainModelHandler:
             model_arn=plan.model_arn,
         )
         evaluated = [EvaluatedImage(line=e.line, created_at=e.created_at) for e in plan.test]
+        progress.report("evaluation files", SAVING_END)
         result_key, manifest_key = write_evaluation_files(output, target, result, evaluated, end, classes)
         with write_session(ctx.sessions) as session:
             model = session.get(Model, model_id)
@@ -340,12 +353,19 @@ class Snapshot:
     def mask_key(self, ref: str) -> str:
         return self._prefix + "masks/" + ref.removeprefix("s3://")
 
-    def copy(self, entries: Sequence[TrainingEntry]) -> None:
+    def copy(
+        self, entries: Sequence[TrainingEntry], on_copied: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Copy images and masks; ``on_copied(done, total)`` follows along (progress only)."""
         jobs: list[Callable[[], object]] = [partial(self._copy_image, e) for e in entries]
         masks = sorted({e.mask_ref for e in entries if e.mask_ref})
         jobs += [partial(self._copy_object, m, self.mask_key(m), "mask") for m in masks]
         with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
             futures = [pool.submit(job) for job in jobs]
+            for done, future in enumerate(futures, start=1):
+                future.exception()  # waits; a failure is re-raised below
+                if on_copied is not None:
+                    on_copied(done, len(futures))
         for future in futures:
             future.result()  # re-raise the first failure, in a stable order
 
