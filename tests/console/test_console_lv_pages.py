@@ -139,7 +139,8 @@ def the_pages_show_the_evaluation(trained: LookoutForVision, root_client: Consol
         assert f'id="metric-{metric}">{performance[key]:.3f}<' in text
     assert f"<code>s3://{BUCKET}/runs/</code>" in text
     assert "Not hosted." in text
-    assert '<button type="submit" disabled' in text.split("/stop")[1]  # nothing to stop
+    assert '<button type="submit">Start hosting</button>' in text
+    assert '<button type="submit" disabled>Stop hosting</button>' in text  # nothing to stop
 
 
 def train_through_the_console(with_dataset: LookoutForVision, root_client: ConsoleClient) -> None:
@@ -196,8 +197,11 @@ def a_read_only_key_is_refused(console_server: ConsoleServer, trained: LookoutFo
     client = reader(console_server)
     project = client.get(PROJECT).data.decode()
     assert "Your key may not train models (lookoutvision:CreateModel)." in project
+    assert '<button type="submit" disabled>Train model</button>' in project
     assert 'aria-label="Delete model version 1 (not allowed for your key)"' in project
     model = client.get(MODEL).data.decode()
+    assert '<button type="submit" disabled aria-describedby="start-denied">Start hosting</button>' in model
+    assert '<button type="submit" disabled aria-describedby="stop-denied">Stop hosting</button>' in model
     assert "lookoutvision:StartModel" in model and "lookoutvision:StopModel" in model
     assert "lookoutvision:DeleteModel" in model
     token = client.csrf_token(PROJECT)
