@@ -12,21 +12,27 @@ from datetime import datetime
 from typing import Any
 
 from openlookout.console.calls import LOOKOUT_FOR_VISION, ConsoleError, ServiceCalls
+from openlookout.service.lookoutvision.datasets import IN_PROGRESS_STATES
+from openlookout.service.lookoutvision.hosting import STARTABLE
+from openlookout.service.lookoutvision.statuses import ModelStatus
 
 LV = LOOKOUT_FOR_VISION
 # Pages of ListModels read for one project (each up to the API's page size).
 MAX_MODEL_PAGES = 10
-# Statuses that change by themselves: the page polls while one is shown.
-DATASET_BUSY = {
-    "CREATE_IN_PROGRESS",
-    "UPDATE_IN_PROGRESS",
-    "UPDATE_FAILED_ROLLBACK_IN_PROGRESS",
-    "DELETE_IN_PROGRESS",
-}
-MODEL_BUSY = {"TRAINING", "STARTING_HOSTING", "STOPPING_HOSTING", "SYSTEM_UPDATING", "DELETING"}
-# StartModel needs a trained, stopped model; StopModel a hosted one (the API refuses otherwise).
-STARTABLE = {"TRAINED", "HOSTING_FAILED"}
-STOPPABLE = {"HOSTED"}
+# Statuses that change by themselves: the page polls while one is shown. The datasets' are
+# the service's own in-progress set; a model's, those its jobs and hosting move on from.
+DATASET_BUSY = IN_PROGRESS_STATES
+MODEL_BUSY = frozenset(
+    {
+        ModelStatus.TRAINING,
+        ModelStatus.STARTING_HOSTING,
+        ModelStatus.STOPPING_HOSTING,
+        ModelStatus.SYSTEM_UPDATING,
+        ModelStatus.DELETING,
+    }
+)
+# Which hosting button is enabled: the statuses StartModel and StopModel accept.
+STOPPABLE = frozenset({ModelStatus.HOSTED})
 
 
 @dataclass(frozen=True)
