@@ -210,8 +210,11 @@ def test_project_page_train_model_page_hosting(chromium: str, server: ServerProc
             model_row = page.locator("#models tbody tr").filter(
                 has=page.get_by_role("link", name="Model version 1", exact=True)
             )
+            # Keyboard focus on the row's link stays there through the swaps.
+            model_row.get_by_role("link", name="Model version 1", exact=True).focus()
             expect(model_row.get_by_text("TRAINED", exact=True)).to_be_visible(timeout=180_000)
             assert page.evaluate("window.consoleTestMark") == "kept"
+            assert page.evaluate("document.activeElement.id") == "model-1-link"
             expect(model_row.get_by_role("cell").nth(2)).to_have_text(re.compile(r"^0\.\d{3}$|^1\.000$"))
             page.set_viewport_size({"width": 800, "height": 900})
             no_page_wider_than_the_window(page)
@@ -231,6 +234,8 @@ def test_project_page_train_model_page_hosting(chromium: str, server: ServerProc
 
             # A key that may train but not host or delete sees those controls disabled.
             page.get_by_role("button", name="Sign out").click()
+            # Wait for the sign-in page: a navigation started before it ends would abort it.
+            expect(page.get_by_role("status").filter(has_text="You are signed out.")).to_be_visible()
             sign_in(page, server, CREATOR_KEY, "/console/lookoutvision/projects/lv-cookies/models/1")
             expect(page.get_by_role("button", name="Start hosting")).to_be_disabled()
             expect(page.get_by_role("button", name="Delete this model")).to_be_disabled()

@@ -139,8 +139,8 @@ def the_pages_show_the_evaluation(trained: LookoutForVision, root_client: Consol
         assert f'id="metric-{metric}">{performance[key]:.3f}<' in text
     assert f"<code>s3://{BUCKET}/runs/</code>" in text
     assert "Not hosted." in text
-    assert '<button type="submit">Start hosting</button>' in text
-    assert '<button type="submit" disabled>Stop hosting</button>' in text  # nothing to stop
+    assert '<button type="submit" id="start-hosting">Start hosting</button>' in text
+    assert '<button type="submit" id="stop-hosting" disabled>Stop hosting</button>' in text  # nothing to stop
 
 
 def train_through_the_console(with_dataset: LookoutForVision, root_client: ConsoleClient) -> None:
@@ -200,8 +200,10 @@ def a_read_only_key_is_refused(console_server: ConsoleServer, trained: LookoutFo
     assert '<button type="submit" disabled>Train model</button>' in project
     assert 'aria-label="Delete model version 1 (not allowed for your key)"' in project
     model = client.get(MODEL).data.decode()
-    assert '<button type="submit" disabled aria-describedby="start-denied">Start hosting</button>' in model
-    assert '<button type="submit" disabled aria-describedby="stop-denied">Stop hosting</button>' in model
+    denied = 'id="start-hosting" disabled aria-describedby="start-denied">Start hosting</button>'
+    assert denied in model
+    denied = 'id="stop-hosting" disabled aria-describedby="stop-denied">Stop hosting</button>'
+    assert denied in model
     assert "lookoutvision:StartModel" in model and "lookoutvision:StopModel" in model
     assert "lookoutvision:DeleteModel" in model
     token = client.csrf_token(PROJECT)
