@@ -204,7 +204,9 @@ def test_project_page_train_model_page_hosting(chromium: str, server: ServerProc
             page.get_by_label("Output bucket").fill("console-browser-data")
             expect(page.get_by_label("Prefix")).to_have_value("model-output/")
             page.get_by_role("button", name="Train model").click()
-            expect(page.get_by_role("status").filter(has_text="Model version 1 is training")).to_be_visible()
+            expect(
+                page.get_by_role("status").filter(has_text="Training of model version 1 started.")
+            ).to_be_visible()
             # A mark on the loaded page: it survives htmx swaps, not a reload.
             page.evaluate("window.consoleTestMark = 'kept'")
             model_row = page.locator("#models tbody tr").filter(
