@@ -212,6 +212,8 @@ def test_a_read_only_key_sees_disabled_controls_and_the_server_refuses(
         assert "is not authorized to perform" in refused.data.decode()
         create = reader.post(f"/console/projects/{kind}", {"project_name": "new", "csrf_token": token})
         assert create.status == 403 and "AccessDeniedException" in create.data.decode()
+        # The refused form stays disabled, its attributes apart (no "...-error"disabled).
+        assert f' disabled aria-describedby="projects-{kind}-create-denied">' in create.data.decode()
     assert root_client.get("/console/projects").data.decode().count(">kept</span>") == 2
     assert ">new</span>" not in root_client.get("/console/projects").data.decode()
 
