@@ -9,6 +9,7 @@ is saved under the test's tmp dir when it fails.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from support.requirements import require_clients
 from support.server import REGION, RESTRICTED_KEYS, ROOT_KEY, ServerProcess, signed_json_request, start_server
+
+from .lv_api import LookoutForVision
 
 pytestmark = pytest.mark.slow
 
@@ -160,6 +163,84 @@ def test_sign_in_create_list_delete_sign_out(chromium: str, server: ServerProces
             page.get_by_role("button", name="Sign in").click()
             delete = page.get_by_role("button", name="Delete lv-widgets (not allowed for your key)")
             expect(delete).to_be_disabled()
+            assert watch.problems == []
+        except BaseException:
+            page.screenshot(path=str(tmp_path / "console-failure.png"), full_page=True)
+            print(f"screenshot: {tmp_path / 'console-failure.png'}; browser problems: {watch.problems}")
+            raise
+        finally:
+            browser.close()
+
+
+def sign_in(page: Any, server: ServerProcess, key: tuple[str, str], path: str) -> None:
+    page.goto(f"{server.endpoint}{path}")
+    page.get_by_label("Access key id").fill(key[0])
+    page.get_by_label("Secret access key").fill(key[1])
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_project_page_train_model_page_hosting(chromium: str, server: ServerProcess, tmp_path: Path) -> None:
+    """A dataset made through the API shows on the project page; Train model, then watch htmx
+    polling bring the status to TRAINED without a page load; the model page's metrics and hosting."""
+    api = LookoutForVision(server.endpoint, ROOT_KEY, REGION)
+    api.create_project("lv-cookies")
+    api.create_small_train_dataset("lv-cookies", "console-browser-data")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        watch = PageWatch(page)
+        try:
+            sign_in(page, server, ROOT_KEY, "/console/projects")
+            page.locator("#projects-lookoutvision").get_by_role("link", name="lv-cookies", exact=True).click()
+            expect(page.get_by_role("heading", name="Project lv-cookies")).to_be_visible()
+            train_row = page.locator("#datasets tbody tr").filter(
+                has=page.get_by_role("rowheader", name="train")
+            )
+            expect(train_row).to_contain_text("CREATE_COMPLETE")
+            expect(train_row.get_by_role("cell")).to_have_text(
+                [re.compile("^CREATE_COMPLETE"), "30", "30", "20", "10"]
+            )
+
+            page.get_by_label("Output bucket").fill("console-browser-data")
+            expect(page.get_by_label("Prefix")).to_have_value("model-output/")
+            page.get_by_role("button", name="Train model").click()
+            expect(
+                page.get_by_role("status").filter(has_text="Training of model version 1 started.")
+            ).to_be_visible()
+            # A mark on the loaded page: it survives htmx swaps, not a reload.
+            page.evaluate("window.consoleTestMark = 'kept'")
+            model_row = page.locator("#models tbody tr").filter(
+                has=page.get_by_role("link", name="Model version 1", exact=True)
+            )
+            # Keyboard focus on the row's link stays there through the swaps.
+            model_row.get_by_role("link", name="Model version 1", exact=True).focus()
+            expect(model_row.get_by_text("TRAINED", exact=True)).to_be_visible(timeout=180_000)
+            assert page.evaluate("window.consoleTestMark") == "kept"
+            assert page.evaluate("document.activeElement.id") == "model-1-link"
+            expect(model_row.get_by_role("cell").nth(2)).to_have_text(re.compile(r"^0\.\d{3}$|^1\.000$"))
+            page.set_viewport_size({"width": 800, "height": 900})
+            no_page_wider_than_the_window(page)
+            page.set_viewport_size({"width": 1280, "height": 900})
+
+            model_row.get_by_role("link", name="Model version 1", exact=True).click()
+            expect(page.get_by_role("heading", name="Model lv-cookies version 1")).to_be_visible()
+            expect(page.locator("#metric-f1")).to_have_text(re.compile(r"^\d\.\d{3}$"))
+            expect(page.get_by_text("s3://console-browser-data/model-output/", exact=True)).to_be_visible()
+            page.get_by_role("button", name="Start hosting").click()
+            expect(page.get_by_role("status").filter(has_text="Hosting is starting.")).to_be_visible()
+            expect(page.locator("#model-status")).to_have_text("HOSTED", timeout=120_000)
+            page.get_by_role("button", name="Stop hosting").click()
+            expect(page.get_by_role("status").filter(has_text="Hosting is stopping.")).to_be_visible()
+            expect(page.locator("#model-status")).to_have_text("TRAINED", timeout=120_000)
+            no_page_wider_than_the_window(page)
+
+            # A key that may train but not host or delete sees those controls disabled.
+            page.get_by_role("button", name="Sign out").click()
+            # Wait for the sign-in page: a navigation started before it ends would abort it.
+            expect(page.get_by_role("status").filter(has_text="You are signed out.")).to_be_visible()
+            sign_in(page, server, CREATOR_KEY, "/console/lookoutvision/projects/lv-cookies/models/1")
+            expect(page.get_by_role("button", name="Start hosting")).to_be_disabled()
+            expect(page.get_by_role("button", name="Delete this model")).to_be_disabled()
             assert watch.problems == []
         except BaseException:
             page.screenshot(path=str(tmp_path / "console-failure.png"), full_page=True)

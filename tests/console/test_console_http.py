@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from hashlib import sha256
 
@@ -23,6 +24,8 @@ PAGES = [
     "/console/projects/custom-labels/table",
     "/console/projects/lookoutvision/p1/delete",
 ]
+# A row's name: linked to the project page (Lookout for Vision) or not (Custom Labels).
+LV_ROW_NAME = re.compile(r'<th scope="row">(?:<a href="[^"]*">)?<span title="[^"]*">([^<]*)</span>')
 ACTIONS = [
     "/console/projects/lookoutvision",
     "/console/projects/custom-labels",
@@ -41,9 +44,7 @@ def session_rows(server: ConsoleServer) -> list[ConsoleSession]:
 def lv_project_names(client: ConsoleClient) -> list[str]:
     """The names in the Lookout for Vision table, as the signed-in client sees it."""
     page = client.get("/console/projects/lookoutvision/table").data.decode()
-    return [
-        line.split('">', 1)[1].split("<", 1)[0] for line in page.split('<th scope="row"><span title="')[1:]
-    ]
+    return LV_ROW_NAME.findall(page)
 
 
 def test_pages_redirect_to_signin_and_htmx_gets_401(console_server: ConsoleServer) -> None:
@@ -211,6 +212,8 @@ def test_a_read_only_key_sees_disabled_controls_and_the_server_refuses(
         assert "is not authorized to perform" in refused.data.decode()
         create = reader.post(f"/console/projects/{kind}", {"project_name": "new", "csrf_token": token})
         assert create.status == 403 and "AccessDeniedException" in create.data.decode()
+        # The refused form stays disabled, its attributes apart (no "...-error"disabled).
+        assert f' disabled aria-describedby="projects-{kind}-create-denied">' in create.data.decode()
     assert root_client.get("/console/projects").data.decode().count(">kept</span>") == 2
     assert ">new</span>" not in root_client.get("/console/projects").data.decode()
 

@@ -1,4 +1,5 @@
-"""The console's parts alone: session expiry on a clock, which requests it takes, the vendored htmx."""
+"""The console's parts alone: session expiry on a clock, which requests it takes, the vendored htmx,
+when a page polls."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from starlette.responses import Response
 from openlookout.config import Settings
 from openlookout.console.cookies import set_session_cookie
 from openlookout.console.guard import safe_next
+from openlookout.console.lv_views import DatasetRow, ModelRow, ModelView, ProjectView
 from openlookout.console.paths import is_console_path, is_signed
 from openlookout.console.session_store import ConsoleSessionStore
+from openlookout.service.lookoutvision.statuses import DatasetStatus, ModelStatus
 from openlookout.store.console_tables import ConsoleSession
 from openlookout.store.db import open_database
 
@@ -107,3 +110,36 @@ def test_the_cookie_is_secure_over_https_only() -> None:
         cookie = response.headers["set-cookie"].lower()
         assert ("secure" in cookie.split("; ")) is secure, cookie
         assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
+
+
+def test_pages_poll_exactly_while_a_status_can_still_change() -> None:
+    final_models = {
+        ModelStatus.TRAINED,
+        ModelStatus.TRAINING_FAILED,
+        ModelStatus.HOSTED,
+        ModelStatus.HOSTING_FAILED,
+    }
+    for status in ModelStatus:
+        view = ModelView("p", "1", model={"Status": str(status)})
+        assert view.busy is (status not in final_models), status
+    final_datasets = {s for s in DatasetStatus if not s.endswith("_IN_PROGRESS")}
+    for status in DatasetStatus:
+        row = DatasetRow(str(status), str(status), "", 0, 0, 0, 0)
+        assert row.busy is (status not in final_datasets), status
+    project = ProjectView("p", models=[ModelRow("1", "TRAINED", "", None, None)])
+    assert not project.busy
+    project.models.append(ModelRow("2", "TRAINING", "", None, None))
+    assert project.busy
+
+
+def test_hosting_buttons_follow_the_status() -> None:
+    assert [s for s in ModelStatus if ModelView("p", "1", model={"Status": str(s)}).startable] == [
+        ModelStatus.TRAINED,
+        ModelStatus.HOSTING_FAILED,
+    ]
+    assert [s for s in ModelStatus if ModelView("p", "1", model={"Status": str(s)}).stoppable] == [
+        ModelStatus.HOSTED
+    ]
+    location = {"OutputConfig": {"S3Location": {"Bucket": "b", "Prefix": "out/"}}}
+    assert ModelView("p", "1", model=location).output == "s3://b/out/"
+    assert ModelView("p", "1").output is None and ModelView("p", "1").performance is None

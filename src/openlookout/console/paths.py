@@ -15,6 +15,8 @@ from starlette.types import Scope
 PREFIX = "/console"
 SIGNIN = f"{PREFIX}/signin"
 PROJECTS = f"{PREFIX}/projects"
+# One Lookout for Vision project's pages: /console/lookoutvision/projects/<name>[/models/<version>]
+LV_PROJECTS = f"{PREFIX}/lookoutvision/projects"
 STATIC = f"{PREFIX}/static"
 
 _PRESIGN_PARAMS = {"X-Amz-Credential", "X-Amz-Signature"}

@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from openlookout.api.context import AppContext
-from openlookout.console import paths, projects, signin
+from openlookout.console import lv_pages, paths, projects, signin
 from openlookout.console.runtime import Console
 from openlookout.console.templates import render, with_security_headers
 
@@ -52,6 +52,7 @@ def console_routes(get_ctx: Callable[[], AppContext]) -> list[BaseRoute]:
         Route("/", _to_projects, methods=["GET"]),
         *signin.routes(console),
         *projects.routes(console),
+        *lv_pages.routes(console),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     router = Router(inner)
