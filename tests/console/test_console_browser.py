@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,24 @@ class PageWatch:
             self.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}")
 
 
+@contextmanager
+def watched_page(chromium: str, tmp_path: Path) -> Iterator[tuple[Any, PageWatch]]:
+    """A 1280-px page of a fresh headless chromium, watched; a screenshot when the body fails."""
+    with sync_playwright() as playwright:
+        # --no-sandbox: the suite runs as root in CI, where chromium's sandbox refuses to start.
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        watch = PageWatch(page)
+        try:
+            yield page, watch
+        except BaseException:
+            page.screenshot(path=str(tmp_path / "console-failure.png"), full_page=True)
+            print(f"screenshot: {tmp_path / 'console-failure.png'}; browser problems: {watch.problems}")
+            raise
+        finally:
+            browser.close()
+
+
 def rekognition(server: ServerProcess) -> Any:
     return boto3.client(
         "rekognition",
@@ -101,75 +120,64 @@ def focus_is_visible(page: Any) -> None:
 
 def test_sign_in_create_list_delete_sign_out(chromium: str, server: ServerProcess, tmp_path: Path) -> None:
     console = f"{server.endpoint}/console/"
-    with sync_playwright() as playwright:
-        # --no-sandbox: the suite runs as root in CI, where chromium's sandbox refuses to start.
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        watch = PageWatch(page)
-        try:
-            page.goto(console)
-            expect(page).to_have_url(f"{server.endpoint}/console/signin?next=/console/projects")
-            # By keyboard: the key id field has focus, Tab moves on, Enter submits.
-            page.keyboard.type(ROOT_KEY[0])
-            focus_is_visible(page)
-            page.keyboard.press("Tab")
-            page.keyboard.type(ROOT_KEY[1])
-            page.keyboard.press("Enter")
-            expect(page.get_by_role("heading", name="Projects", exact=True)).to_be_visible()
-            expect(page.get_by_text(f"Signed in as {ROOT_KEY[0]}")).to_be_visible()
+    with watched_page(chromium, tmp_path) as (page, watch):
+        page.goto(console)
+        expect(page).to_have_url(f"{server.endpoint}/console/signin?next=/console/projects")
+        # By keyboard: the key id field has focus, Tab moves on, Enter submits.
+        page.keyboard.type(ROOT_KEY[0])
+        focus_is_visible(page)
+        page.keyboard.press("Tab")
+        page.keyboard.type(ROOT_KEY[1])
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Projects", exact=True)).to_be_visible()
+        expect(page.get_by_text(f"Signed in as {ROOT_KEY[0]}")).to_be_visible()
 
-            page.get_by_label("New project name").first.fill("lv-widgets")
-            page.get_by_role("button", name="Create project").first.click()
-            expect(page.get_by_role("status").filter(has_text="lv-widgets created")).to_be_visible()
-            cl_section = page.locator("#projects-custom-labels")
-            cl_section.get_by_label("New project name").fill("cl-widgets")
-            cl_section.get_by_label("New project name").press("Enter")
-            expect(page.get_by_role("status").filter(has_text="cl-widgets created")).to_be_visible()
+        page.get_by_label("New project name").first.fill("lv-widgets")
+        page.get_by_role("button", name="Create project").first.click()
+        expect(page.get_by_role("status").filter(has_text="lv-widgets created")).to_be_visible()
+        cl_section = page.locator("#projects-custom-labels")
+        cl_section.get_by_label("New project name").fill("cl-widgets")
+        cl_section.get_by_label("New project name").press("Enter")
+        expect(page.get_by_role("status").filter(has_text="cl-widgets created")).to_be_visible()
 
-            lv_section = page.locator("#projects-lookoutvision")
-            expect(lv_section.get_by_role("rowheader", name="lv-widgets")).to_be_visible()
-            expect(cl_section.get_by_role("rowheader", name="cl-widgets")).to_be_visible()
-            expect(cl_section.get_by_role("cell", name="CREATED", exact=True)).to_be_visible()
-            # The same service layer: the API clients see them at once.
-            assert l4v_project_status(server, "lv-widgets") == 200
-            assert cl_project_names(server) == ["cl-widgets"]
+        lv_section = page.locator("#projects-lookoutvision")
+        expect(lv_section.get_by_role("rowheader", name="lv-widgets")).to_be_visible()
+        expect(cl_section.get_by_role("rowheader", name="cl-widgets")).to_be_visible()
+        expect(cl_section.get_by_role("cell", name="CREATED", exact=True)).to_be_visible()
+        # The same service layer: the API clients see them at once.
+        assert l4v_project_status(server, "lv-widgets") == 200
+        assert cl_project_names(server) == ["cl-widgets"]
 
-            # htmx refreshes a table in place (no console error: the CSP allows htmx as served).
-            with page.expect_response(lambda r: r.url.endswith("/console/projects/lookoutvision/table")):
-                lv_section.get_by_role("button", name="Refresh").click()
-            expect(lv_section.get_by_role("rowheader", name="lv-widgets")).to_be_visible()
+        # htmx refreshes a table in place (no console error: the CSP allows htmx as served).
+        with page.expect_response(lambda r: r.url.endswith("/console/projects/lookoutvision/table")):
+            lv_section.get_by_role("button", name="Refresh").click()
+        expect(lv_section.get_by_role("rowheader", name="lv-widgets")).to_be_visible()
 
-            page.set_viewport_size({"width": 800, "height": 900})
-            no_page_wider_than_the_window(page)
-            page.set_viewport_size({"width": 1280, "height": 900})
-            no_page_wider_than_the_window(page)
+        page.set_viewport_size({"width": 800, "height": 900})
+        no_page_wider_than_the_window(page)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        no_page_wider_than_the_window(page)
 
-            cl_section.get_by_role("link", name="Delete cl-widgets").click()
-            expect(page.get_by_role("heading", name="Delete project cl-widgets?")).to_be_visible()
-            page.get_by_role("button", name="Delete cl-widgets").click()
-            expect(page.get_by_role("status").filter(has_text="cl-widgets deleted")).to_be_visible()
-            expect(page.locator("#projects-custom-labels").get_by_text("No projects yet.")).to_be_visible()
-            assert cl_project_names(server) == []
-            assert l4v_project_status(server, "lv-widgets") == 200
+        cl_section.get_by_role("link", name="Delete cl-widgets").click()
+        expect(page.get_by_role("heading", name="Delete project cl-widgets?")).to_be_visible()
+        page.get_by_role("button", name="Delete cl-widgets").click()
+        expect(page.get_by_role("status").filter(has_text="cl-widgets deleted")).to_be_visible()
+        expect(page.locator("#projects-custom-labels").get_by_text("No projects yet.")).to_be_visible()
+        assert cl_project_names(server) == []
+        assert l4v_project_status(server, "lv-widgets") == 200
 
-            page.get_by_role("button", name="Sign out").click()
-            expect(page.get_by_role("status").filter(has_text="You are signed out.")).to_be_visible()
-            page.goto(f"{server.endpoint}/console/projects")
-            expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("status").filter(has_text="You are signed out.")).to_be_visible()
+        page.goto(f"{server.endpoint}/console/projects")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
-            # A key that may not delete sees the control disabled.
-            page.get_by_label("Access key id").fill(CREATOR_KEY[0])
-            page.get_by_label("Secret access key").fill(CREATOR_KEY[1])
-            page.get_by_role("button", name="Sign in").click()
-            delete = page.get_by_role("button", name="Delete lv-widgets (not allowed for your key)")
-            expect(delete).to_be_disabled()
-            assert watch.problems == []
-        except BaseException:
-            page.screenshot(path=str(tmp_path / "console-failure.png"), full_page=True)
-            print(f"screenshot: {tmp_path / 'console-failure.png'}; browser problems: {watch.problems}")
-            raise
-        finally:
-            browser.close()
+        # A key that may not delete sees the control disabled.
+        page.get_by_label("Access key id").fill(CREATOR_KEY[0])
+        page.get_by_label("Secret access key").fill(CREATOR_KEY[1])
+        page.get_by_role("button", name="Sign in").click()
+        delete = page.get_by_role("button", name="Delete lv-widgets (not allowed for your key)")
+        expect(delete).to_be_disabled()
+        assert watch.problems == []
 
 
 def sign_in(page: Any, server: ServerProcess, key: tuple[str, str], path: str) -> None:
@@ -185,66 +193,54 @@ def test_project_page_train_model_page_hosting(chromium: str, server: ServerProc
     api = LookoutForVision(server.endpoint, ROOT_KEY, REGION)
     api.create_project("lv-cookies")
     api.create_small_train_dataset("lv-cookies", "console-browser-data")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        watch = PageWatch(page)
-        try:
-            sign_in(page, server, ROOT_KEY, "/console/projects")
-            page.locator("#projects-lookoutvision").get_by_role("link", name="lv-cookies", exact=True).click()
-            expect(page.get_by_role("heading", name="Project lv-cookies")).to_be_visible()
-            train_row = page.locator("#datasets tbody tr").filter(
-                has=page.get_by_role("rowheader", name="train")
-            )
-            expect(train_row).to_contain_text("CREATE_COMPLETE")
-            expect(train_row.get_by_role("cell")).to_have_text(
-                [re.compile("^CREATE_COMPLETE"), "30", "30", "20", "10"]
-            )
+    with watched_page(chromium, tmp_path) as (page, watch):
+        sign_in(page, server, ROOT_KEY, "/console/projects")
+        page.locator("#projects-lookoutvision").get_by_role("link", name="lv-cookies", exact=True).click()
+        expect(page.get_by_role("heading", name="Project lv-cookies")).to_be_visible()
+        train_row = page.locator("#datasets tbody tr").filter(has=page.get_by_role("rowheader", name="train"))
+        expect(train_row).to_contain_text("CREATE_COMPLETE")
+        expect(train_row.get_by_role("cell")).to_have_text(
+            [re.compile("^CREATE_COMPLETE"), "30", "30", "20", "10"]
+        )
 
-            page.get_by_label("Output bucket").fill("console-browser-data")
-            expect(page.get_by_label("Prefix")).to_have_value("model-output/")
-            page.get_by_role("button", name="Train model").click()
-            expect(
-                page.get_by_role("status").filter(has_text="Training of model version 1 started.")
-            ).to_be_visible()
-            # A mark on the loaded page: it survives htmx swaps, not a reload.
-            page.evaluate("window.consoleTestMark = 'kept'")
-            model_row = page.locator("#models tbody tr").filter(
-                has=page.get_by_role("link", name="Model version 1", exact=True)
-            )
-            # Keyboard focus on the row's link stays there through the swaps.
-            model_row.get_by_role("link", name="Model version 1", exact=True).focus()
-            expect(model_row.get_by_text("TRAINED", exact=True)).to_be_visible(timeout=180_000)
-            assert page.evaluate("window.consoleTestMark") == "kept"
-            assert page.evaluate("document.activeElement.id") == "model-1-link"
-            expect(model_row.get_by_role("cell").nth(2)).to_have_text(re.compile(r"^0\.\d{3}$|^1\.000$"))
-            page.set_viewport_size({"width": 800, "height": 900})
-            no_page_wider_than_the_window(page)
-            page.set_viewport_size({"width": 1280, "height": 900})
+        page.get_by_label("Output bucket").fill("console-browser-data")
+        expect(page.get_by_label("Prefix")).to_have_value("model-output/")
+        page.get_by_role("button", name="Train model").click()
+        expect(
+            page.get_by_role("status").filter(has_text="Training of model version 1 started.")
+        ).to_be_visible()
+        # A mark on the loaded page: it survives htmx swaps, not a reload.
+        page.evaluate("window.consoleTestMark = 'kept'")
+        model_row = page.locator("#models tbody tr").filter(
+            has=page.get_by_role("link", name="Model version 1", exact=True)
+        )
+        # Keyboard focus on the row's link stays there through the swaps.
+        model_row.get_by_role("link", name="Model version 1", exact=True).focus()
+        expect(model_row.get_by_text("TRAINED", exact=True)).to_be_visible(timeout=180_000)
+        assert page.evaluate("window.consoleTestMark") == "kept"
+        assert page.evaluate("document.activeElement.id") == "model-1-link"
+        expect(model_row.get_by_role("cell").nth(2)).to_have_text(re.compile(r"^0\.\d{3}$|^1\.000$"))
+        page.set_viewport_size({"width": 800, "height": 900})
+        no_page_wider_than_the_window(page)
+        page.set_viewport_size({"width": 1280, "height": 900})
 
-            model_row.get_by_role("link", name="Model version 1", exact=True).click()
-            expect(page.get_by_role("heading", name="Model lv-cookies version 1")).to_be_visible()
-            expect(page.locator("#metric-f1")).to_have_text(re.compile(r"^\d\.\d{3}$"))
-            expect(page.get_by_text("s3://console-browser-data/model-output/", exact=True)).to_be_visible()
-            page.get_by_role("button", name="Start hosting").click()
-            expect(page.get_by_role("status").filter(has_text="Hosting is starting.")).to_be_visible()
-            expect(page.locator("#model-status")).to_have_text("HOSTED", timeout=120_000)
-            page.get_by_role("button", name="Stop hosting").click()
-            expect(page.get_by_role("status").filter(has_text="Hosting is stopping.")).to_be_visible()
-            expect(page.locator("#model-status")).to_have_text("TRAINED", timeout=120_000)
-            no_page_wider_than_the_window(page)
+        model_row.get_by_role("link", name="Model version 1", exact=True).click()
+        expect(page.get_by_role("heading", name="Model lv-cookies version 1")).to_be_visible()
+        expect(page.locator("#metric-f1")).to_have_text(re.compile(r"^\d\.\d{3}$"))
+        expect(page.get_by_text("s3://console-browser-data/model-output/", exact=True)).to_be_visible()
+        page.get_by_role("button", name="Start hosting").click()
+        expect(page.get_by_role("status").filter(has_text="Hosting is starting.")).to_be_visible()
+        expect(page.locator("#model-status")).to_have_text("HOSTED", timeout=120_000)
+        page.get_by_role("button", name="Stop hosting").click()
+        expect(page.get_by_role("status").filter(has_text="Hosting is stopping.")).to_be_visible()
+        expect(page.locator("#model-status")).to_have_text("TRAINED", timeout=120_000)
+        no_page_wider_than_the_window(page)
 
-            # A key that may train but not host or delete sees those controls disabled.
-            page.get_by_role("button", name="Sign out").click()
-            # Wait for the sign-in page: a navigation started before it ends would abort it.
-            expect(page.get_by_role("status").filter(has_text="You are signed out.")).to_be_visible()
-            sign_in(page, server, CREATOR_KEY, "/console/lookoutvision/projects/lv-cookies/models/1")
-            expect(page.get_by_role("button", name="Start hosting")).to_be_disabled()
-            expect(page.get_by_role("button", name="Delete this model")).to_be_disabled()
-            assert watch.problems == []
-        except BaseException:
-            page.screenshot(path=str(tmp_path / "console-failure.png"), full_page=True)
-            print(f"screenshot: {tmp_path / 'console-failure.png'}; browser problems: {watch.problems}")
-            raise
-        finally:
-            browser.close()
+        # A key that may train but not host or delete sees those controls disabled.
+        page.get_by_role("button", name="Sign out").click()
+        # Wait for the sign-in page: a navigation started before it ends would abort it.
+        expect(page.get_by_role("status").filter(has_text="You are signed out.")).to_be_visible()
+        sign_in(page, server, CREATOR_KEY, "/console/lookoutvision/projects/lv-cookies/models/1")
+        expect(page.get_by_role("button", name="Start hosting")).to_be_disabled()
+        expect(page.get_by_role("button", name="Delete this model")).to_be_disabled()
+        assert watch.problems == []
