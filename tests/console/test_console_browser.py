@@ -52,10 +52,15 @@ class PageWatch:
         self.problems: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on(
-            "requestfailed", lambda request: self.problems.append(f"failed: {request.method} {request.url}")
-        )
+        page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
+
+    def _request_failed(self, request: Any) -> None:
+        # The browser cancels what is still loading (say the favicon) when the test navigates
+        # on: nothing failed there. Every other network failure counts, and so does any answer
+        # of 400 or more (``_response``).
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"failed: {request.method} {request.url} ({request.failure})")
 
     def _console(self, message: Any) -> None:
         if message.type == "error":
